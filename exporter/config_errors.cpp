@@ -1,0 +1,24 @@
+// Formatting of configuration errors: "file:line:column: key: message".
+#include "exporter/config_errors.h"
+
+namespace mexp {
+
+std::string ConfigError::to_string() const {
+  std::string text = file.empty() ? std::string("<flags>") : file;
+  if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
+  text += ": ";
+  if (!key.empty()) text += "key '" + key + "': ";
+  text += message;
+  return text;
+}
+
+std::string ConfigErrors::joined() const {
+  std::string text;
+  for (const auto& error : errors_) {
+    text += error.to_string();
+    text += '\n';
+  }
+  return text;
+}
+
+}  // namespace mexp

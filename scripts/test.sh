@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The test command (README, CI): install what is missing, build with warnings as errors, run the
+# whole suite against a throwaway PostgreSQL that ctest starts and stops; then build again with
+# AddressSanitizer + UndefinedBehaviorSanitizer and run every test that exercises our binary.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+jobs=$(nproc)
+
+scripts/install-deps.sh
+
+run_suite() {
+  local dir=$1 label_args=$2; shift 2
+  cmake -S . -B "$dir" -G Ninja -DME_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  # shellcheck disable=SC2086
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" $label_args)
+}
+
+echo "== release build (-Werror) and full suite"
+run_suite build-ci ""
+if [ "${ME_SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== ASan+UBSan build and the tests that run our code"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite build-asan "-LE static" -DME_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+fi
+echo "all test passes finished"
