@@ -1,0 +1,268 @@
+// TOML configuration loading and validation: every error names file, line, column and key, and
+// unknown keys are errors (a typo must not silently fall back to a default).
+#include "exporter/config.h"
+
+#include <toml++/toml.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "collectors/collector.h"
+#include "exporter/collector_options.h"
+#include "exporter/duration.h"
+
+namespace mexp {
+namespace {
+
+constexpr const char* kDefaultTargetName = "default";
+
+struct Reader {
+  const std::string& file;
+  ConfigErrors& errors;
+
+  void error(const toml::node& node, const std::string& key, const std::string& message) const {
+    const auto& begin = node.source().begin;
+    errors.add({file, static_cast<int>(begin.line), static_cast<int>(begin.column), key, message});
+  }
+
+  void check_keys(const toml::table& table, const std::string& path,
+                  const std::set<std::string>& allowed) const {
+    for (const auto& [key, node] : table) {
+      if (!allowed.contains(std::string(key.str()))) {
+        error(node, path.empty() ? std::string(key.str()) : path + "." + std::string(key.str()),
+              "unknown key");
+      }
+    }
+  }
+
+  std::optional<std::string> string(const toml::table& table, const std::string& path,
+                                    const char* key) const {
+    const auto* node = table.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_string()) {
+      error(*node, path + key, "must be a string");
+      return std::nullopt;
+    }
+    return *node->value<std::string>();
+  }
+
+  std::chrono::milliseconds duration(const toml::table& table, const std::string& path,
+                                     const char* key, std::chrono::milliseconds fallback) const {
+    const auto* node = table.get(key);
+    if (node == nullptr) return fallback;
+    if (node->is_string()) {
+      if (auto parsed = parse_duration(*node->value<std::string>()); parsed && parsed->count() > 0)
+        return *parsed;
+    }
+    error(*node, path + key, "must be a positive duration such as \"500ms\", \"5s\" or \"1m\"");
+    return fallback;
+  }
+
+  const toml::table* table(const toml::table& parent, const std::string& path,
+                           const char* key) const {
+    const auto* node = parent.get(key);
+    if (node == nullptr) return nullptr;
+    if (!node->is_table()) {
+      error(*node, path + key, "must be a table");
+      return nullptr;
+    }
+    return node->as_table();
+  }
+};
+
+struct Timeouts {
+  std::chrono::milliseconds connect{5000};
+  std::chrono::milliseconds statement{5000};
+  std::chrono::milliseconds lock{100};
+};
+
+Timeouts read_timeouts(const Reader& reader, const toml::table& table, const std::string& path,
+                       Timeouts base) {
+  base.connect = reader.duration(table, path, "connect_timeout", base.connect);
+  base.statement = reader.duration(table, path, "statement_timeout", base.statement);
+  base.lock = reader.duration(table, path, "lock_timeout", base.lock);
+  return base;
+}
+
+std::optional<std::string> read_file_secret(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return std::nullopt;
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string secret = buffer.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  return secret;
+}
+
+// Builds the collectors of one target from [collectors.*] merged under [targets.collectors.*].
+std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::table* global,
+                                           const toml::table* target_override,
+                                           const std::string& target_path,
+                                           const ConfigInputs& inputs) {
+  for (const auto* sections : {global, target_override}) {
+    if (sections == nullptr) continue;
+    for (const auto& [name, node] : *sections) {
+      const std::string path =
+          (sections == global ? std::string("collectors.") : target_path + "collectors.") +
+          std::string(name.str());
+      if (find_collector(std::string(name.str())) == nullptr) {
+        std::string known;
+        for (const auto& info : registered_collectors())
+          known += (known.empty() ? "" : ", ") + info.name;
+        reader.error(node, path, "unknown collector (known: " + known + ")");
+      } else if (!node.is_table()) {
+        reader.error(node, path, "must be a table");
+      }
+    }
+  }
+  std::vector<CollectorPlan> plans;
+  for (const auto& info : registered_collectors()) {
+    const auto section = [&](const toml::table* sections) -> const toml::table* {
+      if (sections == nullptr) return nullptr;
+      const auto* node = sections->get(info.name);
+      return node != nullptr ? node->as_table() : nullptr;
+    };
+    CollectorOptions options(section(global), section(target_override),
+                             target_path + "collectors." + info.name, reader.file, reader.errors);
+    const bool enabled = options.get_bool("enabled", info.enabled_by_default);
+    const auto own_default =
+        info.default_interval.count() > 0 ? info.default_interval : inputs.default_interval;
+    const auto interval = options.get_duration("interval", own_default);
+    if (interval.count() <= 0) options.error("interval", "must be positive");
+    // Options are validated even for disabled collectors: a typo should not wait for the day the
+    // collector is switched on.
+    auto collector = info.factory(options);
+    options.report_unknown_keys();
+    if (enabled) plans.push_back({info.name, interval, std::move(collector)});
+  }
+  return plans;
+}
+
+}  // namespace
+
+std::optional<std::string> expand_environment(const std::string& text, std::string& missing) {
+  std::string result;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '$') {
+      result += '$';
+      ++i;
+    } else if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
+      const auto end = text.find('}', i + 2);
+      if (end == std::string::npos) {
+        missing = text.substr(i);
+        return std::nullopt;
+      }
+      const std::string name = text.substr(i + 2, end - i - 2);
+      const char* value = std::getenv(name.c_str());
+      if (value == nullptr) {
+        missing = name;
+        return std::nullopt;
+      }
+      result += value;
+      i = end;
+    } else {
+      result += text[i];
+    }
+  }
+  return result;
+}
+
+std::optional<Config> load_config(const ConfigInputs& inputs, ConfigErrors& errors) {
+  Config config;
+  config.file = inputs.file;
+  toml::table root;
+  if (!inputs.file.empty()) {
+    try {
+      root = toml::parse_file(inputs.file);
+    } catch (const toml::parse_error& error) {
+      const auto& begin = error.source().begin;
+      errors.add({inputs.file, static_cast<int>(begin.line), static_cast<int>(begin.column), "",
+                  std::string(error.description())});
+      return std::nullopt;
+    }
+  }
+  const Reader reader{inputs.file, errors};
+  reader.check_keys(
+      root, "", {"targets", "collectors", "connect_timeout", "statement_timeout", "lock_timeout"});
+  const Timeouts global_timeouts = read_timeouts(reader, root, "", Timeouts{});
+  const toml::table* global_collectors = reader.table(root, "", "collectors");
+
+  const auto add_target = [&](TargetConfig target, const toml::table* target_collectors,
+                              const std::string& path, const Timeouts& timeouts) {
+    target.session.connect_timeout = timeouts.connect;
+    target.session.statement_timeout = timeouts.statement;
+    target.session.lock_timeout = timeouts.lock;
+    target.collectors = plan_collectors(reader, global_collectors, target_collectors, path, inputs);
+    config.targets.push_back(std::move(target));
+  };
+
+  const auto* targets_node = root.get("targets");
+  if (targets_node == nullptr) {
+    TargetConfig target;
+    target.name = kDefaultTargetName;
+    if (const char* dsn = std::getenv("DATA_SOURCE_NAME")) target.session.conninfo = dsn;
+    add_target(std::move(target), nullptr, "", global_timeouts);
+  } else if (!targets_node->is_array_of_tables()) {
+    reader.error(*targets_node, "targets", "must be an array of tables ([[targets]])");
+  } else {
+    std::set<std::string> names;
+    int index = 0;
+    for (const auto& element : *targets_node->as_array()) {
+      const auto& table = *element.as_table();
+      const std::string path = "targets[" + std::to_string(index++) + "].";
+      reader.check_keys(table, path.substr(0, path.size() - 1),
+                        {"name", "dsn", "password_env", "password_file", "connect_timeout",
+                         "statement_timeout", "lock_timeout", "time_zone", "collectors"});
+      TargetConfig target;
+      target.name = reader.string(table, path, "name").value_or("");
+      if (target.name.empty()) {
+        reader.error(table, path + "name", "every target needs a non-empty name");
+      } else if (!names.insert(target.name).second) {
+        reader.error(*table.get("name"), path + "name",
+                     "duplicate target name '" + target.name + "'");
+      }
+      if (auto dsn = reader.string(table, path, "dsn")) {
+        std::string missing;
+        if (auto expanded = expand_environment(*dsn, missing)) {
+          target.session.conninfo = *expanded;
+        } else {
+          reader.error(*table.get("dsn"), path + "dsn",
+                       "environment variable '" + missing + "' is not set");
+        }
+      }
+      const auto password_env = reader.string(table, path, "password_env");
+      const auto password_file = reader.string(table, path, "password_file");
+      if (password_env && password_file) {
+        reader.error(*table.get("password_file"), path + "password_file",
+                     "give password_env or password_file, not both");
+      } else if (password_env) {
+        const char* value = std::getenv(password_env->c_str());
+        if (value == nullptr || value[0] == '\0') {
+          reader.error(*table.get("password_env"), path + "password_env",
+                       "environment variable '" + *password_env + "' is not set or empty");
+        } else {
+          target.session.password = value;
+        }
+      } else if (password_file) {
+        if (auto secret = read_file_secret(*password_file)) {
+          target.session.password = *secret;
+        } else {
+          reader.error(*table.get("password_file"), path + "password_file",
+                       "cannot read '" + *password_file + "'");
+        }
+      }
+      target.session.time_zone = reader.string(table, path, "time_zone").value_or("");
+      const Timeouts timeouts = read_timeouts(reader, table, path, global_timeouts);
+      add_target(std::move(target), reader.table(table, path, "collectors"), path, timeouts);
+    }
+    if (index == 0)
+      reader.error(*targets_node, "targets", "at least one [[targets]] entry is needed");
+    config.label_targets = config.targets.size() > 1;
+  }
+  if (!errors.empty()) return std::nullopt;
+  return config;
+}
+
+}  // namespace mexp

@@ -1,0 +1,13 @@
+// gzip compression of a whole body (done once per poll, never per scrape).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace mexp {
+
+std::string gzip_compress(std::string_view data);
+// For tests: inflates a gzip body; throws on corrupt input.
+std::string gzip_decompress(std::string_view data);
+
+}  // namespace mexp

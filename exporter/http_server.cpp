@@ -1,0 +1,236 @@
+// Beast listener and per-connection sessions.
+#include "exporter/http_server.h"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "exporter/log.h"
+
+namespace mexp {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+ListenAddress parse_listen_address(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos)
+    throw std::invalid_argument("listen address needs a port: " + std::string(text));
+  std::string host(text.substr(0, colon));
+  const std::string port_text(text.substr(colon + 1));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  const long port = std::strtol(port_text.c_str(), &end, 10);
+  if (port_text.empty() || *end != '\0' || port < 0 || port > 65535) {
+    throw std::invalid_argument("invalid port in listen address: " + std::string(text));
+  }
+  return {host, static_cast<unsigned short>(port)};
+}
+
+struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
+  State(asio::io_context& io_context, const Routes& r, Observer o, HttpLimits l)
+      : io(io_context),
+        acceptor(asio::make_strand(io_context)),
+        routes(r),
+        observe(std::move(o)),
+        limits(l) {}
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  const Routes& routes;
+  Observer observe;
+  HttpLimits limits;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<bool> stopped{false};
+
+  void accept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
+      : stream_(std::move(socket)), server_(std::move(server)) {}
+  ~Session() { server_->connections.fetch_sub(1); }
+
+  void run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  }
+
+  void reject_busy() {
+    HttpReply reply;
+    reply.status = 503;
+    reply.route = "other";
+    reply.owned = "503 too many connections\n";
+    respond(std::move(reply), false, false);
+  }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(static_cast<std::uint32_t>(server_->limits.header_limit));
+    parser_->body_limit(server_->limits.body_limit);
+    stream_.expires_after(server_->limits.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](beast::error_code error, std::size_t) {
+                       self->on_read(error);
+                     });
+  }
+
+  void on_read(beast::error_code error) {
+    if (error == http::error::end_of_stream || error == beast::error::timeout ||
+        error == asio::error::eof || error == asio::error::connection_reset ||
+        error == asio::error::operation_aborted) {
+      close();
+      return;
+    }
+    if (error) {
+      // A malformed or oversized request: answer 4xx and close; never crash, never hang.
+      HttpReply reply;
+      reply.route = "other";
+      if (error == http::error::header_limit) {
+        reply.status = 431;
+        reply.owned = "431 request header fields too large\n";
+      } else if (error == http::error::body_limit) {
+        reply.status = 413;
+        reply.owned = "413 payload too large\n";
+      } else {
+        reply.status = 400;
+        reply.owned = "400 bad request\n";
+      }
+      respond(std::move(reply), false, false);
+      return;
+    }
+    const auto& request = parser_->get();
+    const std::string accept_encoding(request[http::field::accept_encoding]);
+    HttpRequestView view{request.method_string(), request.target(), accept_encoding};
+    auto reply = server_->routes.handle(view);
+    respond(std::move(reply), request.keep_alive() && !server_->stopped.load(),
+            request.method() == http::verb::head, request.version());
+  }
+
+  void respond(HttpReply reply, bool keep_alive, bool head, unsigned version = 11) {
+    reply_ = std::move(reply);
+    if (server_->observe) server_->observe(reply_.route, reply_.status);
+    const auto bytes = reply_.bytes();
+    response_.emplace();
+    response_->version(version);
+    response_->result(static_cast<http::status>(reply_.status));
+    response_->set(http::field::server, "migration_exporter");
+    response_->set(http::field::content_type, reply_.content_type);
+    if (!reply_.content_encoding.empty())
+      response_->set(http::field::content_encoding, reply_.content_encoding);
+    for (const auto& [name, value] : reply_.headers) response_->set(name, value);
+    response_->keep_alive(keep_alive);
+    if (head) {
+      response_->body() = {};
+      response_->content_length(bytes.size());
+    } else {
+      response_->body() = {bytes.data(), bytes.size()};
+      response_->prepare_payload();
+    }
+    stream_.expires_after(server_->limits.idle_timeout);
+    http::async_write(
+        stream_, *response_,
+        [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
+          if (error || !keep_alive) {
+            self->close();
+            return;
+          }
+          self->read();
+        });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<HttpServer::State> server_;
+  beast::flat_buffer buffer_{8192};
+  std::optional<http::request_parser<http::string_body>> parser_;
+  HttpReply reply_;
+  std::optional<http::response<http::span_body<const char>>> response_;
+};
+
+}  // namespace
+
+void HttpServer::State::accept() {
+  acceptor.async_accept(asio::make_strand(io), [self = shared_from_this()](beast::error_code error,
+                                                                           tcp::socket socket) {
+    if (self->stopped.load()) return;
+    if (!error) {
+      const bool over_cap = self->connections.fetch_add(1) >= self->limits.max_connections;
+      auto session = std::make_shared<Session>(std::move(socket), self);
+      if (over_cap) {
+        session->reject_busy();
+      } else {
+        session->run();
+      }
+    } else if (error != asio::error::operation_aborted) {
+      log::warn("accept failed", {{"err", error.message()}});
+    }
+    self->accept();
+  });
+}
+
+HttpServer::HttpServer(asio::io_context& io, const std::string& listen_address,
+                       const Routes& routes, Observer observe, HttpLimits limits)
+    : state_(std::make_shared<State>(io, routes, std::move(observe), limits)) {
+  const auto address = parse_listen_address(listen_address);
+  beast::error_code error;
+  tcp::endpoint endpoint;
+  if (address.host.empty()) {
+    endpoint = tcp::endpoint(tcp::v6(), address.port);  // dual-stack: IPv4 and IPv6
+  } else {
+    tcp::resolver resolver(io);
+    auto results = resolver.resolve(address.host, std::to_string(address.port), error);
+    if (error || results.empty()) {
+      throw std::runtime_error("cannot resolve listen address " + listen_address + ": " +
+                               error.message());
+    }
+    endpoint = results.begin()->endpoint();
+  }
+  auto& acceptor = state_->acceptor;
+  acceptor.open(endpoint.protocol(), error);
+  if (!error && endpoint.protocol() == tcp::v6() && address.host.empty()) {
+    acceptor.set_option(asio::ip::v6_only(false), error);
+  }
+  if (error && address.host.empty()) {
+    // No IPv6 on this machine: fall back to IPv4 any.
+    error = {};
+    if (acceptor.is_open()) acceptor.close(error);
+    endpoint = tcp::endpoint(tcp::v4(), address.port);
+    acceptor.open(endpoint.protocol(), error);
+  }
+  if (!error) acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) acceptor.bind(endpoint, error);
+  if (!error) acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error)
+    throw std::runtime_error("cannot listen on " + listen_address + ": " + error.message());
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() { state_->accept(); }
+
+void HttpServer::stop() {
+  if (state_->stopped.exchange(true)) return;
+  asio::post(state_->acceptor.get_executor(), [state = state_] {
+    beast::error_code ignored;
+    state->acceptor.close(ignored);
+  });
+}
+
+unsigned short HttpServer::port() const { return state_->acceptor.local_endpoint().port(); }
+
+}  // namespace mexp

@@ -1,0 +1,51 @@
+// The immutable snapshot /metrics serves, and the store that assembles it: pollers publish their
+// target's families, the store merges them with the exporter's own, serialises and gzips ONCE,
+// and swaps the result in atomically. A scrape only copies a shared_ptr.
+#pragma once
+
+#include <prometheus/metric_family.h>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace mexp {
+
+struct Snapshot {
+  std::string text;  // Prometheus text exposition format 0.0.4
+  std::string gzip;  // the same bytes, gzip-compressed
+  std::chrono::system_clock::time_point created;
+};
+
+// Concatenates families of the same name (the format needs one HELP/TYPE block per name) and sorts
+// families by name so that the output is stable.
+std::vector<prometheus::MetricFamily> merge_families(
+    std::vector<prometheus::MetricFamily> families);
+std::string serialize_text(const std::vector<prometheus::MetricFamily>& families);
+
+class SnapshotStore {
+ public:
+  using Source = std::function<std::vector<prometheus::MetricFamily>()>;
+  // `self_metrics` is called on every rebuild (process and HTTP metrics, build info).
+  explicit SnapshotStore(Source self_metrics);
+
+  // Replaces one target's families and rebuilds the snapshot.
+  void publish(const std::string& target, std::vector<prometheus::MetricFamily> families);
+  void remove(const std::string& target);
+  std::shared_ptr<const Snapshot> current() const { return current_.load(); }
+
+ private:
+  void rebuild_locked();
+
+  Source self_metrics_;
+  std::mutex mutex_;
+  std::map<std::string, std::vector<prometheus::MetricFamily>> targets_;
+  std::atomic<std::shared_ptr<const Snapshot>> current_;
+};
+
+}  // namespace mexp
