@@ -7,15 +7,6 @@
 
 using mexp::test::TestDatabase;
 
-namespace {
-mexp::PgSession monitor_session(const TestDatabase& db) {
-  mexp::SessionSettings settings;
-  settings.conninfo = db.monitor_conninfo();
-  settings.password = mexp::test::kMonitorPassword;
-  return mexp::PgSession(settings);
-}
-}  // namespace
-
 TEST(PgSession, SessionIsReadOnlyWithTimeoutsAndApplicationName) {
   TestDatabase db;
   mexp::SessionSettings settings;
@@ -59,11 +50,10 @@ TEST(PgSession, StatementTimeoutEndsASlowQuery) {
 
 TEST(PgSession, BindsParametersAndEscapesIdentifiers) {
   TestDatabase db;
-  auto session = monitor_session(db);
-  session.connect();
-  auto result = session.query("SELECT $1::text || '!'", {std::string("it's")});
+  auto session = mexp::test::monitor_session(db);
+  auto result = session->query("SELECT $1::text || '!'", {std::string("it's")});
   EXPECT_EQ(result.text(0, 0), "it's!");
-  EXPECT_EQ(session.escape_identifier("we\"ird"), "\"we\"\"ird\"");
+  EXPECT_EQ(session->escape_identifier("we\"ird"), "\"we\"\"ird\"");
 }
 
 TEST(PgSession, WrongPasswordIsReportedWithoutThePassword) {

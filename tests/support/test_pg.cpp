@@ -131,4 +131,13 @@ void TestDatabase::grant_select(const std::string& qualified_table) {
   exec("GRANT SELECT ON " + qualified_table + " TO " + kMonitorRole);
 }
 
+std::unique_ptr<PgSession> monitor_session(const TestDatabase& db) {
+  SessionSettings settings;
+  settings.conninfo = db.monitor_conninfo();
+  settings.password = kMonitorPassword;
+  auto session = std::make_unique<PgSession>(settings);
+  session->connect();
+  return session;
+}
+
 }  // namespace mexp::test

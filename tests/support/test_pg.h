@@ -5,8 +5,11 @@
 
 #include <libpq-fe.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "exporter/pg_session.h"
 
 namespace mexp::test {
 
@@ -55,5 +58,8 @@ class TestDatabase {
   std::string name_;
   SqlSession admin_;
 };
+
+// A connected session as the monitor role, with the exporter's guest settings.
+std::unique_ptr<PgSession> monitor_session(const TestDatabase& db);
 
 }  // namespace mexp::test
