@@ -6,17 +6,22 @@
 namespace mexp {
 
 CollectorOptions::CollectorOptions(const toml::table* global, const toml::table* target_override,
-                                   std::string path, std::string file, ConfigErrors& errors)
+                                   std::string global_path, std::string override_path,
+                                   std::string file, ConfigErrors& errors)
     : global_(global),
       override_(target_override),
-      path_(std::move(path)),
+      global_path_(std::move(global_path)),
+      override_path_(std::move(override_path)),
       file_(std::move(file)),
       errors_(errors) {}
 
 const toml::node* CollectorOptions::find(std::string_view key) {
   read_.emplace(key);
   if (override_ != nullptr) {
-    if (const auto* node = override_->get(key)) return node;
+    if (const auto* node = override_->get(key)) {
+      from_override_.emplace(key);
+      return node;
+    }
   }
   if (global_ != nullptr) {
     if (const auto* node = global_->get(key)) return node;
@@ -24,15 +29,21 @@ const toml::node* CollectorOptions::find(std::string_view key) {
   return nullptr;
 }
 
+const std::string& CollectorOptions::path_of(const std::string& key) const {
+  // "tables[1].tool" belongs to wherever "tables" was read from.
+  const std::string option = key.substr(0, key.find_first_of(".["));
+  return from_override_.contains(option) ? override_path_ : global_path_;
+}
+
 void CollectorOptions::error_at(const toml::node& node, const std::string& key,
                                 const std::string& message) {
   const auto& begin = node.source().begin;
   errors_.add({file_, static_cast<int>(begin.line), static_cast<int>(begin.column),
-               path_ + "." + key, message});
+               path_of(key) + "." + key, message});
 }
 
 void CollectorOptions::error(const std::string& key, const std::string& message) {
-  errors_.add({file_, 0, 0, path_ + "." + key, message});
+  errors_.add({file_, 0, 0, path_of(key) + "." + key, message});
 }
 
 bool CollectorOptions::get_bool(std::string_view key, bool fallback) {
@@ -108,8 +119,12 @@ const toml::node* CollectorOptions::get_node(std::string_view key) { return find
 void CollectorOptions::report_unknown_keys() {
   for (const auto* table : {global_, override_}) {
     if (table == nullptr) continue;
+    const auto& path = table == global_ ? global_path_ : override_path_;
     for (const auto& [key, node] : *table) {
-      if (!read_.contains(key.str())) error_at(node, std::string(key.str()), "unknown key");
+      if (read_.contains(key.str())) continue;
+      const auto& begin = key.source().begin;
+      errors_.add({file_, static_cast<int>(begin.line), static_cast<int>(begin.column),
+                   path + "." + std::string(key.str()), "unknown key"});
     }
   }
 }

@@ -16,9 +16,10 @@ namespace mexp {
 
 class CollectorOptions {
  public:
-  // Either table may be null. `path` is the dotted key prefix used in error messages.
-  CollectorOptions(const toml::table* global, const toml::table* target_override, std::string path,
-                   std::string file, ConfigErrors& errors);
+  // Either table may be null. The paths are the dotted key prefixes of each table in messages.
+  CollectorOptions(const toml::table* global, const toml::table* target_override,
+                   std::string global_path, std::string override_path, std::string file,
+                   ConfigErrors& errors);
 
   bool get_bool(std::string_view key, bool fallback);
   std::int64_t get_int(std::string_view key, std::int64_t fallback, std::int64_t min,
@@ -34,17 +35,20 @@ class CollectorOptions {
   void error(const std::string& key, const std::string& message);
   // Reports every key present in either table that no get_*() call read.
   void report_unknown_keys();
-  const std::string& path() const { return path_; }
 
  private:
   const toml::node* find(std::string_view key);
+  // The dotted prefix of the table an option (or a part of one) was read from.
+  const std::string& path_of(const std::string& key) const;
 
   const toml::table* global_;
   const toml::table* override_;
-  std::string path_;
+  std::string global_path_;
+  std::string override_path_;
   std::string file_;
   ConfigErrors& errors_;
   std::set<std::string, std::less<>> read_;
+  std::set<std::string, std::less<>> from_override_;
 };
 
 }  // namespace mexp

@@ -30,10 +30,11 @@ struct Reader {
   void check_keys(const toml::table& table, const std::string& path,
                   const std::set<std::string>& allowed) const {
     for (const auto& [key, node] : table) {
-      if (!allowed.contains(std::string(key.str()))) {
-        error(node, path.empty() ? std::string(key.str()) : path + "." + std::string(key.str()),
-              "unknown key");
-      }
+      if (allowed.contains(std::string(key.str()))) continue;
+      const auto& begin = key.source().begin;  // point at the key, not its value
+      errors.add({file, static_cast<int>(begin.line), static_cast<int>(begin.column),
+                  path.empty() ? std::string(key.str()) : path + "." + std::string(key.str()),
+                  "unknown key"});
     }
   }
 
@@ -124,7 +125,7 @@ std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::tab
       const auto* node = sections->get(info.name);
       return node != nullptr ? node->as_table() : nullptr;
     };
-    CollectorOptions options(section(global), section(target_override),
+    CollectorOptions options(section(global), section(target_override), "collectors." + info.name,
                              target_path + "collectors." + info.name, reader.file, reader.errors);
     const bool enabled = options.get_bool("enabled", info.enabled_by_default);
     const auto own_default =

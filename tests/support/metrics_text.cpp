@@ -84,7 +84,7 @@ std::unique_ptr<Collector> make_collector(const std::string& name,
   if (info == nullptr) throw std::runtime_error("no collector " + name);
   toml::table table = toml::parse(options_toml);
   ConfigErrors errors;
-  CollectorOptions options(&table, nullptr, "collectors." + name, "test.toml", errors);
+  CollectorOptions options(&table, nullptr, "collectors." + name, "", "test.toml", errors);
   auto collector = info->factory(options);
   options.report_unknown_keys();
   EXPECT_TRUE(errors.empty()) << errors.joined();

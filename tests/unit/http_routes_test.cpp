@@ -1,0 +1,77 @@
+// Routing decisions, without sockets: paths, methods, gzip negotiation, readiness.
+#include "exporter/http_routes.h"
+
+#include <gtest/gtest.h>
+
+#include "exporter/gzip.h"
+#include "exporter/metric_builder.h"
+
+namespace {
+mexp::SnapshotStore store_with_one_gauge() {
+  return mexp::SnapshotStore([] {
+    auto family = mexp::gauge_family("test_gauge", "A gauge.");
+    mexp::add_gauge(family, {{"a", "b"}}, 42);
+    return std::vector<prometheus::MetricFamily>{family};
+  });
+}
+}  // namespace
+
+TEST(AcceptsGzip, FollowsTheHeaderGrammar) {
+  EXPECT_TRUE(mexp::accepts_gzip("gzip"));
+  EXPECT_TRUE(mexp::accepts_gzip("deflate, GZIP;q=0.5"));
+  EXPECT_TRUE(mexp::accepts_gzip("*"));
+  EXPECT_FALSE(mexp::accepts_gzip(""));
+  EXPECT_FALSE(mexp::accepts_gzip("identity"));
+  EXPECT_FALSE(mexp::accepts_gzip("gzip;q=0"));
+  EXPECT_FALSE(mexp::accepts_gzip("gzip;q=0.0, br"));
+}
+
+TEST(Routes, MetricsServesTheSnapshotPlainOrGzipped) {
+  auto store = store_with_one_gauge();
+  mexp::Routes routes(store, {});
+  auto plain = routes.handle({"GET", "/metrics", ""});
+  EXPECT_EQ(plain.status, 200u);
+  EXPECT_EQ(plain.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_NE(plain.bytes().find("test_gauge{a=\"b\"} 42"), std::string_view::npos);
+  auto zipped = routes.handle({"GET", "/metrics?x=1", "gzip, deflate"});
+  EXPECT_EQ(zipped.content_encoding, "gzip");
+  EXPECT_EQ(mexp::gzip_decompress(zipped.bytes()), std::string(plain.bytes()));
+  EXPECT_EQ(zipped.route, "/metrics");
+}
+
+TEST(Routes, UnknownPathsAndMethodsAreClientErrors) {
+  auto store = store_with_one_gauge();
+  mexp::Routes routes(store, {});
+  auto missing = routes.handle({"GET", "/admin", ""});
+  EXPECT_EQ(missing.status, 404u);
+  EXPECT_EQ(missing.route, "other") << "unknown paths share one label value: bounded cardinality";
+  auto post = routes.handle({"POST", "/metrics", ""});
+  EXPECT_EQ(post.status, 405u);
+  ASSERT_EQ(post.headers.size(), 1u);
+  EXPECT_EQ(post.headers[0].second, "GET, HEAD");
+}
+
+TEST(Routes, ReadinessFollowsTheFirstPoll) {
+  auto store = store_with_one_gauge();
+  bool ready = false;
+  mexp::Routes routes(store, {.ready = [&ready] { return ready; }, .targets_html = {}});
+  EXPECT_EQ(routes.handle({"GET", "/readyz", ""}).status, 503u);
+  ready = true;
+  EXPECT_EQ(routes.handle({"GET", "/readyz", ""}).status, 200u);
+  EXPECT_EQ(routes.handle({"GET", "/healthz", ""}).status, 200u);
+  auto landing = routes.handle({"GET", "/", ""});
+  EXPECT_EQ(landing.content_type, "text/html; charset=utf-8");
+  EXPECT_NE(landing.bytes().find("href=\"metrics\""), std::string_view::npos);
+}
+
+TEST(MergeFamilies, SameNameFromSeveralTargetsBecomesOneBlock) {
+  auto a = mexp::gauge_family("pg_up", "up");
+  mexp::add_gauge(a, {{"target", "a"}}, 1);
+  auto b = mexp::gauge_family("pg_up", "up");
+  mexp::add_gauge(b, {{"target", "b"}}, 0);
+  auto empty = mexp::gauge_family("nothing", "no samples");
+  const auto text = mexp::serialize_text(mexp::merge_families({a, b, empty}));
+  EXPECT_EQ(text.find("# TYPE pg_up gauge"), text.rfind("# TYPE pg_up gauge"));
+  EXPECT_NE(text.find("pg_up{target=\"b\"} 0"), std::string::npos);
+  EXPECT_EQ(text.find("nothing"), std::string::npos);
+}
