@@ -7,7 +7,11 @@ std::string ConfigError::to_string() const {
   std::string text = file.empty() ? std::string("<flags>") : file;
   if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
   text += ": ";
-  if (!key.empty()) text += "key '" + key + "': ";
+  if (!key.empty()) {
+    text += "key '";
+    text += key;
+    text += "': ";
+  }
   text += message;
   return text;
 }

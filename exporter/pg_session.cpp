@@ -231,7 +231,15 @@ void PgSession::connect() {
   }
   setup +=
       "SELECT pg_backend_pid(), current_database(), current_setting('server_version_num')::int";
-  auto result = query(setup);
+  std::optional<PgResult> setup_result;
+  try {
+    setup_result.emplace(query(setup));
+  } catch (const PgError& error) {
+    // A session without its guest settings must not be used: drop it and report a failed connect.
+    disconnect();
+    throw PgError(std::string("setting up the session: ") + error.what(), true, error.sqlstate());
+  }
+  const auto& result = *setup_result;
   backend_pid_ = static_cast<int>(result.number(0, 0));
   datname_ = std::string(result.text(0, 1));
   server_version_ = static_cast<int>(result.number(0, 2));

@@ -11,7 +11,7 @@ APT_PACKAGES=(
   prometheus-cpp-dev libpq-dev libboost1.81-dev libtomlplusplus-dev libspdlog-dev libgtest-dev
   zlib1g-dev libyaml-cpp-dev
   postgresql-15 postgresql-contrib-15 postgresql-client-15
-  prometheus curl procps python3
+  prometheus curl procps python3 netcat-openbsd gzip
 )
 NPM_DIRS=()
 

@@ -3,10 +3,12 @@
 #   pg_cluster.sh start DIR   initdb in DIR/data, listen on 127.0.0.1:<free port> and a unix socket
 #                             in DIR, write DIR/env (PGHOST, PGPORT, PGUSER, PGDATABASE) for callers
 #   pg_cluster.sh stop DIR    stop it (fast) and delete DIR
+#   pg_cluster.sh halt DIR    stop the server but keep the cluster (to simulate an outage)
+#   pg_cluster.sh resume DIR  start a halted cluster again (same port)
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` OS user.
 set -euo pipefail
-action=${1:?usage: pg_cluster.sh start|stop DIR}
-dir=${2:?usage: pg_cluster.sh start|stop DIR}
+action=${1:?usage: pg_cluster.sh start|stop|halt|resume DIR}
+dir=${2:?usage: pg_cluster.sh start|stop|halt|resume DIR}
 bindir=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 [ -x "$bindir/initdb" ] || { echo "pg_cluster: no PostgreSQL server binaries found (install postgresql-15)" >&2; exit 1; }
 
@@ -60,5 +62,11 @@ ENV
     fi
     rm -rf "$dir"
     ;;
-  *) echo "usage: pg_cluster.sh start|stop DIR" >&2; exit 2 ;;
+  halt)
+    as_server_user "$bindir/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    ;;
+  resume)
+    as_server_user "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
+    ;;
+  *) echo "usage: pg_cluster.sh start|stop|halt|resume DIR" >&2; exit 2 ;;
 esac

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The demo (README): installs what is missing, builds, starts a throwaway PostgreSQL seeded with a
+# realistic Flyway history (including a failed migration), and runs the exporter against it as the
+# least-privilege monitoring role. Ctrl-C stops everything and deletes the cluster.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+port=${ME_DEMO_PORT:-10211}
+
+scripts/install-deps.sh
+cmake -S . -B build-demo -G Ninja -DME_TESTS=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build-demo -j "$(nproc)"
+
+cluster=$(mktemp -d /tmp/me-demo.XXXXXX)
+exporter_pid=""
+cleanup() {
+  trap - EXIT INT TERM
+  [ -n "$exporter_pid" ] && kill "$exporter_pid" 2>/dev/null && wait "$exporter_pid" 2>/dev/null
+  tests/pg_cluster.sh stop "$cluster"
+  echo "demo stopped; throwaway cluster removed"
+}
+trap cleanup EXIT INT TERM
+
+tests/pg_cluster.sh start "$cluster"
+set -a; source "$cluster/env"; set +a
+createdb shop
+psql -q -v ON_ERROR_STOP=1 -d shop -f scripts/demo/seed.sql
+psql -q -v ON_ERROR_STOP=1 -d shop -v role=migration_exporter -f deploy/sql/monitor_role.sql >/dev/null
+
+echo
+echo "migration_exporter demo: http://localhost:$port/metrics  (landing page http://localhost:$port/)"
+echo "database: psql \"host=$PGHOST port=$PGPORT dbname=shop user=postgres\""
+echo "Ctrl-C to stop."
+echo
+DATA_SOURCE_NAME="host=$PGHOST port=$PGPORT dbname=shop user=migration_exporter" \
+  build-demo/migration_exporter --web.listen-address=":$port" --poll.interval=5s &
+exporter_pid=$!
+wait "$exporter_pid"

@@ -1,0 +1,42 @@
+# Shared helpers for tests/checks/*.sh (sourced, not a check itself).
+set -euo pipefail
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# Exports PGHOST/PGPORT/PGUSER/PGDATABASE of the suite's throwaway cluster.
+use_test_cluster() {
+  [ -n "${ME_PG_DIR_FILE:-}" ] || fail "ME_PG_DIR_FILE not set: run through ctest"
+  local dir
+  dir=$(cat "$ME_PG_DIR_FILE")
+  set -a; source "$dir/env"; set +a
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_http URL EXPECTED_CODE SECONDS
+wait_http() {
+  local url=$1 code=$2 seconds=$3 got=""
+  for _ in $(seq $((seconds * 10))); do
+    got=$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)
+    [ "$got" = "$code" ] && return 0
+    sleep 0.1
+  done
+  fail "$url did not answer $code within ${seconds}s (last: $got)"
+}
+
+# metric_value BODY_FILE 'series{labels}' -> prints the value (exact series match)
+metric_value() {
+  # Label values may hold spaces: match the whole series text, the value is the last field.
+  awk -v series="$2" 'substr($0, 1, length(series) + 1) == series " " { print $NF; found = 1 }
+                      END { if (!found) exit 1 }' "$1"
+}
+
+expect_metric() {
+  local file=$1 series=$2 expected=$3 got
+  got=$(metric_value "$file" "$series") || fail "series missing: $series"
+  [ "$got" = "$expected" ] || fail "$series = $got, expected $expected"
+  pass "$series = $expected"
+}
