@@ -2,6 +2,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -135,14 +136,26 @@ int main(int argc, char** argv) {
                                 {"version", mexp::build::kVersion}});
   for (auto& poller : pollers) poller->start();
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const boost::system::error_code& wait_error, int signal_number) {
-    if (wait_error) return;
-    mexp::log::info("shutting down", {{"signal", std::to_string(signal_number)}});
-    server->stop();
-    for (auto& poller : pollers) poller->stop();
-    io.stop();
-  });
+  // SIGHUP's default action would kill the process (systemd and Kubernetes send it to reload).
+  boost::asio::signal_set hangup(io, SIGHUP);
+  std::function<void(const boost::system::error_code&, int)> on_hangup =
+      [&](const boost::system::error_code& e, int) {
+        if (e) return;
+        mexp::log::warn(
+            "SIGHUP received: configuration reload is not supported yet, restart to apply changes");
+        hangup.async_wait(on_hangup);
+
+        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+        signals.async_wait([&](const boost::system::error_code& wait_error, int signal_number) {
+          if (wait_error) return;
+          mexp::log::info("shutting down", {{"signal", std::to_string(signal_number)}});
+          server->stop();
+          hangup.cancel();
+          for (auto& poller : pollers) poller->stop();
+          io.stop();
+        });
+      };
+  hangup.async_wait(on_hangup);
 
   std::vector<std::thread> workers;
   const unsigned threads = std::max(2u, std::min(4u, std::thread::hardware_concurrency()));

@@ -10,7 +10,7 @@ APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   prometheus-cpp-dev libpq-dev libboost1.81-dev libtomlplusplus-dev libspdlog-dev libgtest-dev
   zlib1g-dev libyaml-cpp-dev
-  postgresql-15 postgresql-contrib-15 postgresql-client-15
+  postgresql-15 postgresql-client-15
   prometheus curl procps python3 netcat-openbsd gzip
 )
 NPM_DIRS=()
@@ -31,12 +31,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
   export DEBIAN_FRONTEND=noninteractive
-  $sudo_cmd apt-get update -qq
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 update -qq
   # postgresql-common would create and start a system cluster we do not want: the tests and the
   # demo run their own throwaway clusters.
   $sudo_cmd mkdir -p /etc/postgresql-common/createcluster.d
   echo "create_main_cluster = false" | $sudo_cmd tee /etc/postgresql-common/createcluster.d/no-main.conf >/dev/null
-  $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $sudo_cmd apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 for dir in "${NPM_DIRS[@]}"; do
