@@ -75,9 +75,24 @@ bool accepts_gzip(std::string_view header) {
 
 HttpReply Routes::handle(const HttpRequestView& request) const {
   std::string_view path = request.target.substr(0, request.target.find('?'));
-  const bool known = path == "/" || path == "/metrics" || path == "/healthz" || path == "/readyz";
+  const bool known = path == "/" || path == "/metrics" || path == "/healthz" || path == "/readyz" ||
+                     path == "/-/reload";
   if (!known) return text_reply(404, "other", "404 not found\n");
   const std::string route(path);
+  if (path == "/-/reload") {
+    // Like Prometheus: POST or PUT reloads; anything else must not change state.
+    if (request.method != "POST" && request.method != "PUT") {
+      auto reply = text_reply(405, route, "405 method not allowed: use POST\n");
+      reply.headers.emplace_back("Allow", "POST, PUT");
+      return reply;
+    }
+    if (!hooks_.reload) return text_reply(503, route, "reload is not available\n");
+    const auto outcome = hooks_.reload();
+    return outcome.success ? text_reply(200, route, "configuration reloaded\n")
+                           : text_reply(500, route,
+                                        "configuration rejected, the previous one stays active:\n" +
+                                            outcome.message);
+  }
   if (request.method != "GET" && request.method != "HEAD") {
     auto reply = text_reply(405, route, "405 method not allowed\n");
     reply.headers.emplace_back("Allow", "GET, HEAD");

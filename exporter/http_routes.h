@@ -33,9 +33,15 @@ struct HttpReply {
   std::string_view bytes() const { return owner ? body : std::string_view(owned); }
 };
 
+struct ReloadOutcome {
+  bool success = false;
+  std::string message;  // the configuration errors when rejected
+};
+
 struct RouteHooks {
   std::function<bool()> ready;                // every target finished its first poll
   std::function<std::string()> targets_html;  // landing page fragment
+  std::function<ReloadOutcome()> reload;      // POST /-/reload
 };
 
 class Routes {

@@ -5,6 +5,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,50 +17,12 @@
 #include "exporter/log.h"
 #include "exporter/poller.h"
 #include "exporter/self_metrics.h"
+#include "exporter/target_set.h"
 
 namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitConfig = 1;
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
-std::string describe_targets(const mexp::Config& config) {
-  std::string html =
-      "<h2>Targets</h2>\n<table><tr><th>target</th><th>database</th><th>collectors</th></tr>\n";
-  for (const auto& target : config.targets) {
-    std::string collectors;
-    for (const auto& plan : target.collectors) {
-      collectors += (collectors.empty() ? "" : ", ") + plan.name + " (" +
-                    mexp::format_duration(plan.interval) + ")";
-    }
-    html += "<tr><td>" + html_escape(target.name) + "</td><td>" +
-            html_escape(mexp::describe_conninfo(target.session.conninfo)) + "</td><td>" +
-            html_escape(collectors) + "</td></tr>\n";
-  }
-  return html + "</table>\n";
-}
 
 }  // namespace
 
@@ -103,20 +66,27 @@ int main(int argc, char** argv) {
   }
 
   mexp::SelfMetrics self_metrics;
+  self_metrics.record_config_load(true);
   mexp::SnapshotStore store([&self_metrics] { return self_metrics.collect(); });
-  std::vector<std::unique_ptr<mexp::Poller>> pollers;
-  for (auto& target : config->targets) {
-    pollers.push_back(std::make_unique<mexp::Poller>(target, config->label_targets, store));
-  }
-  const std::string targets_html = describe_targets(*config);
-  mexp::Routes routes(store, {.ready =
-                                  [&pollers] {
-                                    for (const auto& poller : pollers) {
-                                      if (!poller->first_poll_done()) return false;
-                                    }
-                                    return true;
-                                  },
-                              .targets_html = [&targets_html] { return targets_html; }});
+  mexp::TargetSet targets(store);
+  std::mutex reload_mutex;
+  const auto reload = [&]() -> mexp::ReloadOutcome {
+    std::lock_guard lock(reload_mutex);
+    mexp::ConfigErrors reload_errors;
+    auto next = mexp::load_config({flags->config_file, flags->poll_interval}, reload_errors);
+    self_metrics.record_config_load(next.has_value());
+    if (!next) {
+      mexp::log::error("configuration reload rejected; the previous configuration stays active",
+                       {{"errors", reload_errors.joined()}});
+      return {false, reload_errors.joined()};
+    }
+    targets.apply(*next);
+    mexp::log::info("configuration reloaded", {{"targets", std::to_string(next->targets.size())}});
+    return {true, ""};
+  };
+  mexp::Routes routes(store, {.ready = [&targets] { return targets.ready(); },
+                              .targets_html = [&targets] { return targets.describe_html(); },
+                              .reload = reload});
 
   boost::asio::io_context io;
   std::unique_ptr<mexp::HttpServer> server;
@@ -134,34 +104,33 @@ int main(int argc, char** argv) {
   mexp::log::info("listening", {{"address", flags->listen_address},
                                 {"port", std::to_string(server->port())},
                                 {"version", mexp::build::kVersion}});
-  for (auto& poller : pollers) poller->start();
+  targets.apply(*config);
 
-  // SIGHUP's default action would kill the process (systemd and Kubernetes send it to reload).
+  // SIGHUP reloads (its default action would kill the process); SIGTERM/SIGINT stop.
   boost::asio::signal_set hangup(io, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_hangup =
-      [&](const boost::system::error_code& e, int) {
-        if (e) return;
-        mexp::log::warn(
-            "SIGHUP received: configuration reload is not supported yet, restart to apply changes");
+      [&](const boost::system::error_code& error_code, int) {
+        if (error_code) return;
+        mexp::log::info("SIGHUP received: reloading the configuration");
+        reload();
         hangup.async_wait(on_hangup);
-
-        boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-        signals.async_wait([&](const boost::system::error_code& wait_error, int signal_number) {
-          if (wait_error) return;
-          mexp::log::info("shutting down", {{"signal", std::to_string(signal_number)}});
-          server->stop();
-          hangup.cancel();
-          for (auto& poller : pollers) poller->stop();
-          io.stop();
-        });
       };
   hangup.async_wait(on_hangup);
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& wait_error, int signal_number) {
+    if (wait_error) return;
+    mexp::log::info("shutting down", {{"signal", std::to_string(signal_number)}});
+    server->stop();
+    hangup.cancel();
+    targets.stop();
+    io.stop();
+  });
 
   std::vector<std::thread> workers;
   const unsigned threads = std::max(2u, std::min(4u, std::thread::hardware_concurrency()));
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& worker : workers) worker.join();
-  for (auto& poller : pollers) poller->stop();
+  targets.stop();
   return 0;
 }

@@ -23,6 +23,23 @@ SelfMetrics::SelfMetrics() : registry_(std::make_shared<prometheus::Registry>())
                         .Name("migration_exporter_http_requests_total")
                         .Help("HTTP requests served, by route and status code.")
                         .Register(*registry_);
+  reload_successful_ =
+      &prometheus::BuildGauge()
+           .Name("migration_exporter_config_last_reload_successful")
+           .Help("Whether the last configuration (re)load succeeded (1) or was rejected (0).")
+           .Register(*registry_)
+           .Add({});
+  reload_success_timestamp_ =
+      &prometheus::BuildGauge()
+           .Name("migration_exporter_config_last_reload_success_timestamp_seconds")
+           .Help("When the configuration was last loaded successfully, as a Unix timestamp.")
+           .Register(*registry_)
+           .Add({});
+}
+
+void SelfMetrics::record_config_load(bool success) {
+  reload_successful_->Set(success ? 1 : 0);
+  if (success) reload_success_timestamp_->SetToCurrentTime();
 }
 
 void SelfMetrics::count_http_request(std::string_view path, int code) {

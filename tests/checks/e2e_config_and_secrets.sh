@@ -71,10 +71,35 @@ curl -sf "$base/" -o "$work/landing"
 expect_metric "$work/metrics" "pg_up{datname=\"$db\",target=\"shop\"}" 1
 expect_metric "$work/metrics" 'pg_up{datname="gone",target="down"}' 0
 grep -q "^migration_applied{datname=\"$db\",target=\"shop\",tool=\"flyway\"" "$work/metrics" || fail "no target label on history series"
-unlabelled=$(grep -v '^#' "$work/metrics" | grep -E '^(pg_|migration_)' | grep -vE '^migration_exporter_(build_info|http_requests_total)' |
+unlabelled=$(grep -v '^#' "$work/metrics" | grep -E '^(pg_|migration_)' | grep -vE '^migration_exporter_(build_info|http_requests_total|config_)' |
   grep -vc 'target="' || true)
 [ "$unlabelled" -eq 0 ] || fail "$unlabelled per-target series without a target label"
 pass "two targets: every per-target series has a target label; the down one does not stop the other"
+
+# Reload: a broken file is rejected and the running configuration keeps polling; a good one is
+# applied (a target removed) without dropping the listener; SIGHUP reloads too.
+cp "$work/good.toml" "$work/good.toml.orig"
+echo 'this is = = not toml' >>"$work/good.toml"
+[ "$(curl -s -o "$work/reload.out" -w '%{http_code}' -X POST "$base/-/reload")" = 500 ] || fail "bad reload not rejected"
+grep -q "good.toml:" "$work/reload.out" || fail "rejected reload does not name the file"
+sleep 1.2
+curl -sf "$base/metrics" -o "$work/metrics"
+expect_metric "$work/metrics" "migration_exporter_config_last_reload_successful" 0
+expect_metric "$work/metrics" "pg_up{datname=\"$db\",target=\"shop\"}" 1
+head -n 8 "$work/good.toml.orig" >"$work/good.toml"  # only the "shop" target
+[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/-/reload")" = 200 ] || fail "good reload not applied"
+sleep 1.5
+curl -sf "$base/metrics" -o "$work/metrics"
+expect_metric "$work/metrics" "migration_exporter_config_last_reload_successful" 1
+expect_metric "$work/metrics" "pg_up{datname=\"$db\"}" 1
+if grep -q 'target="down"' "$work/metrics"; then fail "removed target still exported"; fi
+pass "reload: bad file rejected (old config kept), good file applied, listener kept"
+sed -i 's/interval = "1s"/interval = "1s"\ninfo_limit = 2/' "$work/good.toml"
+kill -HUP "$exporter"
+sleep 1.5
+kill -0 "$exporter" || fail "SIGHUP killed the exporter"
+[ "$(curl -sf "$base/metrics" | grep -c '^migration_info{')" -eq 2 ] || fail "SIGHUP did not apply info_limit = 2"
+pass "SIGHUP reloads the configuration"
 
 kill -TERM "$exporter"; wait "$exporter" || true; exporter=""
 for file in "$work/bad.out" "$work/check.out" "$work/log" "$work/metrics" "$work/landing"; do

@@ -54,7 +54,8 @@ TEST(Routes, UnknownPathsAndMethodsAreClientErrors) {
 TEST(Routes, ReadinessFollowsTheFirstPoll) {
   auto store = store_with_one_gauge();
   bool ready = false;
-  mexp::Routes routes(store, {.ready = [&ready] { return ready; }, .targets_html = {}});
+  mexp::Routes routes(store,
+                      {.ready = [&ready] { return ready; }, .targets_html = {}, .reload = {}});
   EXPECT_EQ(routes.handle({"GET", "/readyz", ""}).status, 503u);
   ready = true;
   EXPECT_EQ(routes.handle({"GET", "/readyz", ""}).status, 200u);
@@ -74,4 +75,24 @@ TEST(MergeFamilies, SameNameFromSeveralTargetsBecomesOneBlock) {
   EXPECT_EQ(text.find("# TYPE pg_up gauge"), text.rfind("# TYPE pg_up gauge"));
   EXPECT_NE(text.find("pg_up{target=\"b\"} 0"), std::string::npos);
   EXPECT_EQ(text.find("nothing"), std::string::npos);
+}
+
+TEST(Routes, ReloadNeedsPostAndReportsRejectedConfigurations) {
+  auto store = store_with_one_gauge();
+  bool accept = false;
+  int calls = 0;
+  mexp::Routes routes(store,
+                      {.ready = {}, .targets_html = {}, .reload = [&]() -> mexp::ReloadOutcome {
+                         ++calls;
+                         if (accept) return {true, ""};
+                         return {false, "x.toml:1:1: key 'a': unknown key\n"};
+                       }});
+  EXPECT_EQ(routes.handle({"GET", "/-/reload", ""}).status, 405u);
+  EXPECT_EQ(calls, 0) << "a GET must not reload";
+  auto rejected = routes.handle({"POST", "/-/reload", ""});
+  EXPECT_EQ(rejected.status, 500u);
+  EXPECT_NE(rejected.bytes().find("key 'a': unknown key"), std::string_view::npos);
+  accept = true;
+  EXPECT_EQ(routes.handle({"PUT", "/-/reload", ""}).status, 200u);
+  EXPECT_EQ(calls, 2);
 }
