@@ -32,6 +32,10 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
       auto v = take_value();
       if (!v) return std::nullopt;
       flags.config_file = *v;
+    } else if (name == "--web.config.file") {
+      auto v = take_value();
+      if (!v) return std::nullopt;
+      flags.web_config_file = *v;
     } else if (name == "--web.listen-address") {
       auto v = take_value();
       if (!v) return std::nullopt;
@@ -86,6 +90,8 @@ std::string usage() {
       "target from\n"
       "                               DATA_SOURCE_NAME or libpq's PG* environment variables.\n"
       "  --web.listen-address=ADDR    Address to serve /metrics on (default \":10211\").\n"
+      "  --web.config.file=PATH       Exporter web configuration (YAML): TLS, basic auth, "
+      "headers.\n"
       "  --poll.interval=DURATION     Default poll interval of collectors without their own "
       "(default 15s).\n"
       "  --log.level=LEVEL            debug, info, warn or error (default info).\n"

@@ -13,6 +13,7 @@ inline constexpr const char* kDefaultListenAddress = ":10211";
 
 struct Flags {
   std::string config_file;
+  std::string web_config_file;
   std::string listen_address = kDefaultListenAddress;
   std::chrono::milliseconds poll_interval{15000};
   std::string log_level = "info";

@@ -1,14 +1,17 @@
-// Beast listener and per-connection sessions.
+// Beast listener and per-connection sessions, over plain TCP or TLS.
 #include "exporter/http_server.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <optional>
 #include <stdexcept>
 
+#include "exporter/basic_auth.h"
 #include "exporter/log.h"
 
 namespace mexp {
@@ -16,6 +19,7 @@ namespace mexp {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 ListenAddress parse_listen_address(std::string_view text) {
@@ -34,18 +38,74 @@ ListenAddress parse_listen_address(std::string_view text) {
   return {host, static_cast<unsigned short>(port)};
 }
 
+namespace {
+
+int tls_version(const std::string& name) {
+  if (name == "TLS10") return TLS1_VERSION;
+  if (name == "TLS11") return TLS1_1_VERSION;
+  if (name == "TLS13") return TLS1_3_VERSION;
+  return TLS1_2_VERSION;
+}
+
+std::unique_ptr<ssl::context> make_tls_context(const TlsServerConfig& config) {
+  auto context = std::make_unique<ssl::context>(ssl::context::tls_server);
+  context->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                       ssl::context::no_sslv3 | ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(context->native_handle(), tls_version(config.min_version));
+  if (!config.max_version.empty())
+    SSL_CTX_set_max_proto_version(context->native_handle(), tls_version(config.max_version));
+  const auto load = [&](const char* what, const std::string& file, auto&& action) {
+    beast::error_code error;
+    action(error);
+    if (error)
+      throw std::runtime_error(std::string("TLS ") + what + " '" + file + "': " + error.message());
+  };
+  load("certificate", config.cert_file,
+       [&](beast::error_code& e) { context->use_certificate_chain_file(config.cert_file, e); });
+  load("key", config.key_file, [&](beast::error_code& e) {
+    context->use_private_key_file(config.key_file, ssl::context::pem, e);
+  });
+  if (!config.client_ca_file.empty()) {
+    load("client CA", config.client_ca_file,
+         [&](beast::error_code& e) { context->load_verify_file(config.client_ca_file, e); });
+  }
+  const auto& type = config.client_auth_type;
+  if (type == "RequestClientCert" || type == "RequireAnyClientCert") {
+    // Ask for a certificate but do not verify it (Go's semantics for these two modes).
+    context->set_verify_mode(
+        ssl::verify_peer | (type == "RequireAnyClientCert" ? ssl::verify_fail_if_no_peer_cert : 0));
+    context->set_verify_callback([](bool, ssl::verify_context&) { return true; });
+  } else if (type == "VerifyClientCertIfGiven") {
+    context->set_verify_mode(ssl::verify_peer);
+  } else if (type == "RequireAndVerifyClientCert") {
+    context->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
+  } else {
+    context->set_verify_mode(ssl::verify_none);
+  }
+  return context;
+}
+
+}  // namespace
+
 struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
-  State(asio::io_context& io_context, const Routes& r, Observer o, HttpLimits l)
+  State(asio::io_context& io_context, const Routes& r, Observer o, const WebConfig& web,
+        HttpLimits l)
       : io(io_context),
         acceptor(asio::make_strand(io_context)),
         routes(r),
         observe(std::move(o)),
-        limits(l) {}
+        limits(l),
+        auth(web.basic_auth_users),
+        headers(web.headers),
+        tls(web.tls ? make_tls_context(*web.tls) : nullptr) {}
   asio::io_context& io;
   tcp::acceptor acceptor;
   const Routes& routes;
   Observer observe;
   HttpLimits limits;
+  BasicAuth auth;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::unique_ptr<ssl::context> tls;
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopped{false};
 
@@ -54,17 +114,39 @@ struct HttpServer::State : std::enable_shared_from_this<HttpServer::State> {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// One connection. Stream is beast::tcp_stream or beast::ssl_stream<beast::tcp_stream>.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::State> server)
-      : stream_(std::move(socket)), server_(std::move(server)) {}
+  template <class... StreamArgs>
+  Session(std::shared_ptr<HttpServer::State> server, StreamArgs&&... args)
+      : stream_(std::forward<StreamArgs>(args)...), server_(std::move(server)) {}
   ~Session() { server_->connections.fetch_sub(1); }
 
-  void run() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read(); });
+  void run(bool over_capacity) {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this(), over_capacity] {
+      if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+        self->start(over_capacity);
+      } else {
+        beast::get_lowest_layer(self->stream_).expires_after(self->server_->limits.idle_timeout);
+        self->stream_.async_handshake(ssl::stream_base::server,
+                                      [self, over_capacity](beast::error_code error) {
+                                        if (error) {
+                                          self->close();
+                                          return;
+                                        }
+                                        self->start(over_capacity);
+                                      });
+      }
+    });
   }
 
-  void reject_busy() {
+ private:
+  void start(bool over_capacity) {
+    if (!over_capacity) {
+      read();
+      return;
+    }
     HttpReply reply;
     reply.status = 503;
     reply.route = "other";
@@ -72,14 +154,13 @@ class Session : public std::enable_shared_from_this<Session> {
     respond(std::move(reply), false, false);
   }
 
- private:
   void read() {
     parser_.emplace();
     parser_->header_limit(static_cast<std::uint32_t>(server_->limits.header_limit));
     parser_->body_limit(server_->limits.body_limit);
-    stream_.expires_after(server_->limits.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(server_->limits.idle_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code error, std::size_t) {
+                     [self = this->shared_from_this()](beast::error_code error, std::size_t) {
                        self->on_read(error);
                      });
   }
@@ -87,7 +168,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(beast::error_code error) {
     if (error == http::error::end_of_stream || error == beast::error::timeout ||
         error == asio::error::eof || error == asio::error::connection_reset ||
-        error == asio::error::operation_aborted) {
+        error == asio::error::operation_aborted ||
+        error.category() == asio::error::get_ssl_category() ||
+        error == ssl::error::stream_truncated) {
       close();
       return;
     }
@@ -109,11 +192,20 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     const auto& request = parser_->get();
+    const bool keep_alive = request.keep_alive() && !server_->stopped.load();
+    const bool head = request.method() == http::verb::head;
+    if (!server_->auth.allows(request[http::field::authorization])) {
+      HttpReply reply;
+      reply.status = 401;
+      reply.route = "other";
+      reply.owned = "401 unauthorized\n";
+      reply.headers.emplace_back("WWW-Authenticate", "Basic realm=\"migration_exporter\"");
+      respond(std::move(reply), keep_alive, head, request.version());
+      return;
+    }
     const std::string accept_encoding(request[http::field::accept_encoding]);
     HttpRequestView view{request.method_string(), request.target(), accept_encoding};
-    auto reply = server_->routes.handle(view);
-    respond(std::move(reply), request.keep_alive() && !server_->stopped.load(),
-            request.method() == http::verb::head, request.version());
+    respond(server_->routes.handle(view), keep_alive, head, request.version());
   }
 
   void respond(HttpReply reply, bool keep_alive, bool head, unsigned version = 11) {
@@ -127,6 +219,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_->set(http::field::content_type, reply_.content_type);
     if (!reply_.content_encoding.empty())
       response_->set(http::field::content_encoding, reply_.content_encoding);
+    for (const auto& [name, value] : server_->headers) response_->set(name, value);
     for (const auto& [name, value] : reply_.headers) response_->set(name, value);
     response_->keep_alive(keep_alive);
     if (head) {
@@ -136,10 +229,10 @@ class Session : public std::enable_shared_from_this<Session> {
       response_->body() = {bytes.data(), bytes.size()};
       response_->prepare_payload();
     }
-    stream_.expires_after(server_->limits.idle_timeout);
+    beast::get_lowest_layer(stream_).expires_after(server_->limits.idle_timeout);
     http::async_write(
         stream_, *response_,
-        [self = shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
+        [self = this->shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
           if (error || !keep_alive) {
             self->close();
             return;
@@ -149,12 +242,15 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void close() {
+    // For TLS the close_notify exchange is skipped on purpose: a client that stopped reading must
+    // not hold the connection; the socket is shut down either way.
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).close();
   }
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   std::shared_ptr<HttpServer::State> server_;
   beast::flat_buffer buffer_{8192};
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -169,12 +265,13 @@ void HttpServer::State::accept() {
                                                                            tcp::socket socket) {
     if (self->stopped.load()) return;
     if (!error) {
-      const bool over_cap = self->connections.fetch_add(1) >= self->limits.max_connections;
-      auto session = std::make_shared<Session>(std::move(socket), self);
-      if (over_cap) {
-        session->reject_busy();
+      const bool over_capacity = self->connections.fetch_add(1) >= self->limits.max_connections;
+      if (self->tls) {
+        std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(self, std::move(socket),
+                                                                        *self->tls)
+            ->run(over_capacity);
       } else {
-        session->run();
+        std::make_shared<Session<beast::tcp_stream>>(self, std::move(socket))->run(over_capacity);
       }
     } else if (error != asio::error::operation_aborted) {
       log::warn("accept failed", {{"err", error.message()}});
@@ -184,8 +281,9 @@ void HttpServer::State::accept() {
 }
 
 HttpServer::HttpServer(asio::io_context& io, const std::string& listen_address,
-                       const Routes& routes, Observer observe, HttpLimits limits)
-    : state_(std::make_shared<State>(io, routes, std::move(observe), limits)) {
+                       const Routes& routes, Observer observe, const WebConfig& web,
+                       HttpLimits limits)
+    : state_(std::make_shared<State>(io, routes, std::move(observe), web, limits)) {
   const auto address = parse_listen_address(listen_address);
   beast::error_code error;
   tcp::endpoint endpoint;

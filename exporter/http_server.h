@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "exporter/http_routes.h"
+#include "exporter/web_config.h"
 
 namespace mexp {
 
@@ -31,9 +32,10 @@ ListenAddress parse_listen_address(std::string_view text);
 class HttpServer {
  public:
   using Observer = std::function<void(std::string_view route, unsigned status)>;
-  // Binds immediately; throws std::runtime_error naming the address when it cannot.
+  // Binds immediately; throws std::runtime_error naming the address (or the TLS file) when it
+  // cannot. `web` adds TLS, basic auth and extra headers (the --web.config.file settings).
   HttpServer(boost::asio::io_context& io, const std::string& listen_address, const Routes& routes,
-             Observer observe, HttpLimits limits = {});
+             Observer observe, const WebConfig& web = {}, HttpLimits limits = {});
   ~HttpServer();
   void start();
   void stop();

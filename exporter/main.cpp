@@ -18,6 +18,7 @@
 #include "exporter/poller.h"
 #include "exporter/self_metrics.h"
 #include "exporter/target_set.h"
+#include "exporter/web_config.h"
 
 namespace {
 
@@ -51,6 +52,17 @@ int main(int argc, char** argv) {
     std::cerr << "migration_exporter: configuration invalid (" << errors.list().size() << " error"
               << (errors.list().size() == 1 ? "" : "s") << ")\n";
     return kExitConfig;
+  }
+  mexp::WebConfig web_config;
+  if (!flags->web_config_file.empty()) {
+    mexp::ConfigErrors web_errors;
+    auto loaded = mexp::load_web_config(flags->web_config_file, web_errors);
+    if (!loaded) {
+      for (const auto& problem : web_errors.list()) std::cerr << problem.to_string() << "\n";
+      std::cerr << "migration_exporter: web configuration invalid\n";
+      return kExitConfig;
+    }
+    web_config = *loaded;
   }
   if (flags->check_config) {
     std::cout << "configuration OK: " << config->targets.size() << " target(s)\n";
@@ -95,7 +107,8 @@ int main(int argc, char** argv) {
         io, flags->listen_address, routes,
         [&self_metrics](std::string_view route, unsigned status) {
           self_metrics.count_http_request(route, status);
-        });
+        },
+        web_config);
   } catch (const std::exception& failure) {
     mexp::log::error("cannot start HTTP server", {{"err", failure.what()}});
     return kExitConfig;

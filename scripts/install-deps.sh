@@ -9,7 +9,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 APT_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   prometheus-cpp-dev libpq-dev libboost1.81-dev libtomlplusplus-dev libspdlog-dev libgtest-dev
-  zlib1g-dev libyaml-cpp-dev
+  zlib1g-dev libyaml-cpp-dev libssl-dev libcrypt-dev
   postgresql-15 postgresql-client-15
   prometheus curl procps python3 netcat-openbsd gzip
 )

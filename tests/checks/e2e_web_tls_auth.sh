@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End to end: --web.config.file with TLS (server and client certificates), minimum TLS version and
+# bcrypt basic auth, driven by real clients (curl, openssl s_client), validated by promtool.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
+use_test_cluster
+for tool in openssl promtool curl; do command -v "$tool" >/dev/null || fail "$tool missing"; done
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cd "$work"
+
+# A CA, a server certificate for 127.0.0.1, and a client certificate.
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=test-ca" -keyout ca.key -out ca.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout server.key -out server.csr 2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out server.pem 2>/dev/null
+openssl req -newkey rsa:2048 -nodes -subj "/CN=prometheus" -keyout client.key -out client.csr 2>/dev/null
+openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 -out client.pem 2>/dev/null
+
+password="scrape-me-$$"
+hash=$(python3 -c 'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=1<<10)))' "$password" 2>/dev/null)
+[ -n "$hash" ] || fail "cannot make a bcrypt hash"
+hash=${hash/\$2b\$/\$2y\$}  # the form htpasswd writes; both must verify
+cat >web.yml <<YAML
+tls_server_config:
+  cert_file: server.pem
+  key_file: server.key
+  min_version: TLS12
+basic_auth_users:
+  prometheus: '$hash'
+YAML
+promtool check web-config web.yml >/dev/null || fail "promtool rejects our web config example"
+
+start_exporter() {  # web-config-file -> sets port
+  port=$(free_port)
+  DATA_SOURCE_NAME="host=$PGHOST port=$PGPORT dbname=postgres user=postgres" \
+    "$ME_BIN" --web.config.file="$1" --web.listen-address="127.0.0.1:$port" --poll.interval=2s >>exporter.log 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do
+    curl -sk --cert client.pem --key client.key -o /dev/null "https://127.0.0.1:$port/healthz" && return 0
+    sleep 0.1
+  done
+  fail "exporter with $1 did not start"
+}
+start_exporter web.yml
+url="https://127.0.0.1:$port"
+code() { curl -s -o /dev/null -w '%{http_code}' --cacert ca.pem "$@"; }
+
+[ "$(code -u "prometheus:$password" "$url/metrics")" = 200 ] || fail "valid credentials refused"
+curl -s --cacert ca.pem -u "prometheus:$password" "$url/metrics" | grep -q '^pg_up' || fail "no metrics over TLS"
+pass "TLS + basic auth: valid credentials get /metrics"
+[ "$(code "$url/metrics")" = 401 ] || fail "no credentials should be 401"
+curl -s -D - -o /dev/null --cacert ca.pem "$url/metrics" | grep -qi '^www-authenticate: Basic' || fail "no WWW-Authenticate"
+[ "$(code -u "prometheus:wrong" "$url/metrics")" = 401 ] || fail "wrong password should be 401"
+[ "$(code -u "nobody:$password" "$url/metrics")" = 401 ] || fail "unknown user should be 401"
+pass "missing, wrong and unknown credentials: 401 with WWW-Authenticate"
+
+curl -s --max-time 3 "http://127.0.0.1:$port/metrics" >/dev/null 2>&1 && fail "plain HTTP accepted on the TLS port"
+# s_client's exit status reflects how the idle connection ended; what counts is the handshake.
+echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" -tls1_1 >s_client_old.out 2>&1 || true
+grep -q 'Cipher is (NONE)\|no protocols available\|alert protocol version' s_client_old.out || { cat s_client_old.out; fail "TLS 1.1 accepted"; }
+echo | timeout 5 openssl s_client -connect "127.0.0.1:$port" -tls1_2 -CAfile ca.pem >s_client.out 2>&1 || true
+grep -q 'Protocol *: TLSv1.2' s_client.out || { cat s_client.out; fail "TLS 1.2 refused"; }
+grep -q 'Verify return code: 0 (ok)' s_client.out || fail "certificate chain did not verify"
+[ "$(code -u "prometheus:$password" "$url/metrics")" = 200 ] || fail "server stopped serving after bad handshakes"
+pass "plain HTTP and TLS 1.1 refused, TLS 1.2 verified by openssl s_client, still serving"
+
+# Mutual TLS: a client certificate signed by our CA is required.
+cat >mtls.yml <<YAML
+tls_server_config:
+  cert_file: server.pem
+  key_file: server.key
+  client_ca_file: ca.pem
+  client_auth_type: RequireAndVerifyClientCert
+YAML
+promtool check web-config mtls.yml >/dev/null || fail "promtool rejects the mTLS example"
+start_exporter mtls.yml
+url="https://127.0.0.1:$port"
+[ "$(code "$url/metrics")" = 000 ] || fail "a client without certificate got through"
+[ "$(code --cert client.pem --key client.key "$url/metrics")" = 200 ] || fail "client certificate refused"
+pass "mTLS: no client certificate refused, a CA-signed one accepted"
+
+# A broken web config names file, line and key, and the exporter does not start.
+printf 'tls_server_config:\n  cert_file: nope.pem\n  key_file: server.key\n  min_versoin: TLS12\n' >bad.yml
+set +e
+"$ME_BIN" --web.config.file=bad.yml --web.listen-address=127.0.0.1:0 >bad.out 2>&1
+status=$?
+set -e
+[ "$status" -eq 1 ] || fail "bad web config: exit $status"
+grep -q "bad.yml:4:3: key 'tls_server_config.min_versoin': unknown key" bad.out || { cat bad.out; fail "unknown key not named"; }
+grep -q "bad.yml:2:14: key 'tls_server_config.cert_file': cannot read" bad.out || { cat bad.out; fail "missing cert not named"; }
+pass "bad web config: every error with file:line:column and key, exit 1"
+grep -q "$password" exporter.log bad.out && fail "the password leaked into the output"
+pass "the basic-auth password appears in no output"
