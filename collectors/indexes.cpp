@@ -9,10 +9,11 @@
 namespace mexp {
 namespace {
 
-// One statement per database and poll, returning two kinds of rows: 'index' rows (the largest N
-// indexes) and 'never_scanned' rows (tables with never-scanned indexes, the N wasting most bytes).
-// An index is skipped when its table is in exclusive_locked, which also covers a lock on the index
-// itself (REINDEX, DROP INDEX). Skipped indexes are ranked by the planner's page count.
+// One statement per database and poll, returning two kinds of rows: 'index' rows (the N largest
+// indexes) and 'never_scanned' rows (tables with never-scanned indexes, the N wasting most pages).
+// Ranking uses the pages pg_class records (no lock, no file access), so only exported indexes are
+// measured. An index is skipped when its table is in exclusive_locked, which also covers a lock on
+// the index itself (REINDEX, DROP INDEX).
 const std::string kSql = std::string(R"SQL(
 WITH scope AS (
   SELECT s.*, c.relpages, x.indisunique
@@ -21,34 +22,30 @@ WITH scope AS (
   JOIN (SELECT indexrelid AS oid, indisunique FROM pg_index) x ON x.oid = s.indexrelid
   WHERE )SQL") + std::string(kRelationScopeFilter) +
                          R"SQL(
+),
+ranked AS (
+  SELECT scope.*, count(*) OVER () AS matched,
+         row_number() OVER (ORDER BY relpages DESC, schemaname, relname, indexrelname) AS rank
+  FROM scope
 ),)SQL" + std::string(kExclusiveLockedCte) +
                          R"SQL(,
 sized AS MATERIALIZED (
-  SELECT scope.*, l.oid IS NOT NULL AS locked,
-         CASE WHEN l.oid IS NULL THEN pg_relation_size(scope.indexrelid) END AS size,
-         relpages::bigint * current_setting('block_size')::bigint AS estimated_size
-  FROM scope LEFT JOIN exclusive_locked l ON l.oid = scope.relid
-),
-ranked AS (
-  SELECT sized.*,
-         count(*) OVER () AS matched,
-         count(*) FILTER (WHERE locked) OVER () AS skipped_locked,
-         row_number() OVER (ORDER BY coalesce(size, estimated_size) DESC,
-                                     schemaname, relname, indexrelname) AS rank
-  FROM sized
+  SELECT ranked.*, l.oid IS NOT NULL AS locked,
+         CASE WHEN l.oid IS NULL THEN pg_relation_size(ranked.indexrelid) END AS size
+  FROM ranked LEFT JOIN exclusive_locked l ON l.oid = ranked.relid
+  WHERE $5::bigint = 0 OR rank <= $5::bigint
 ),
 -- Unique indexes enforce constraints even when no query ever scans them: not counted as unused.
 never_scanned AS (
   SELECT schemaname, relname, count(*) AS indexes,
-         row_number() OVER (ORDER BY sum(coalesce(size, estimated_size)) DESC,
-                                     schemaname, relname) AS rank
-  FROM sized
+         row_number() OVER (ORDER BY sum(relpages) DESC, schemaname, relname) AS rank
+  FROM scope
   WHERE idx_scan = 0 AND NOT indisunique
   GROUP BY schemaname, relname
 )
 SELECT 'index' AS kind, schemaname, relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch,
-       size, matched, skipped_locked
-FROM ranked WHERE $5::bigint = 0 OR rank <= $5::bigint
+       size, matched, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
+FROM sized
 UNION ALL
 SELECT 'never_scanned', schemaname, relname, NULL, indexes, NULL, NULL, NULL, NULL, NULL
 FROM never_scanned WHERE $5::bigint = 0 OR rank <= $5::bigint)SQL";
@@ -75,8 +72,8 @@ class IndexesCollector final : public Collector {
         "with at least one)");
     auto skipped = gauge_family(
         "migration_exporter_indexes_skipped_locked",
-        "Indexes whose sizes were not measured in the last poll because an ACCESS EXCLUSIVE lock "
-        "was held or awaited on them or their table");
+        "Exported indexes whose sizes were not measured in the last poll because an ACCESS "
+        "EXCLUSIVE lock was held or awaited on them or their table");
     auto dropped = gauge_family("migration_exporter_indexes_dropped",
                                 "Indexes that matched the include/exclude patterns but were not "
                                 "exported in the last poll because of the max_indexes cap");

@@ -12,7 +12,7 @@ namespace {
 // One statement: replica rows and slot rows. The server's WAL position is the insert position on
 // a primary and the replay position on a standby (pg_current_wal_lsn() fails during recovery).
 // A replica's slot comes from the slot's active_pid (pg_stat_replication has no slot column).
-constexpr std::string_view kSql = R"SQL(
+constexpr std::string_view kSqlTemplate = R"SQL(
 WITH position AS (
   SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
               ELSE pg_current_wal_lsn() END AS lsn
@@ -39,7 +39,7 @@ UNION ALL
 SELECT 'slot', NULL, NULL, NULL, s.slot_name::text,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        coalesce(s.database::text, ''), s.slot_type, coalesce(s.plugin::text, ''),
-       s.temporary::text, s.active::int, s.wal_status, s.safe_wal_size,
+       s.temporary::text, s.active::int, @WAL_STATUS@, @SAFE_WAL_SIZE@,
        pg_wal_lsn_diff(p.lsn, s.restart_lsn),
        -- A logical consumer acknowledges confirmed_flush_lsn; a physical one moves restart_lsn.
        pg_wal_lsn_diff(p.lsn, CASE WHEN s.slot_type = 'logical' THEN s.confirmed_flush_lsn
@@ -48,7 +48,16 @@ SELECT 'slot', NULL, NULL, NULL, s.slot_name::text,
 FROM pg_replication_slots s CROSS JOIN position p
 ORDER BY 1, 5, 2, 3)SQL";
 
-// Column positions in kSql.
+// wal_status and safe_wal_size exist from PostgreSQL 13 on; older servers report them as unknown.
+std::string sql_for(int server_version) {
+  std::string sql(kSqlTemplate);
+  const bool has_wal_status = server_version >= 130000;
+  sql.replace(sql.find("@WAL_STATUS@"), 12, has_wal_status ? "s.wal_status" : "NULL::text");
+  sql.replace(sql.find("@SAFE_WAL_SIZE@"), 15, has_wal_status ? "s.safe_wal_size" : "NULL::bigint");
+  return sql;
+}
+
+// Column positions in the statement.
 enum Col : int {
   kKind,
   kApplicationName,
@@ -165,10 +174,12 @@ struct SlotFamilies {
     if (auto bytes = result.optional_number(row, kSafeWalSize))
       add_gauge(safe_wal_size, labels, *bytes);
     if (auto age = result.optional_number(row, kXminAge)) add_gauge(xmin_age, labels, *age);
-    const auto status = result.optional_text(row, kWalStatus);
-    for (const char* candidate : kWalStatuses) {
-      add_gauge(wal_status, with_labels(labels, {{"wal_status", candidate}}),
-                status && *status == candidate ? 1 : 0);
+    // NULL before PostgreSQL 13 and for a slot that never reserved WAL: no series.
+    if (const auto status = result.optional_text(row, kWalStatus)) {
+      for (const char* candidate : kWalStatuses) {
+        add_gauge(wal_status, with_labels(labels, {{"wal_status", candidate}}),
+                  *status == candidate ? 1 : 0);
+      }
     }
   }
 };
@@ -176,7 +187,7 @@ struct SlotFamilies {
 class ReplicationCollector final : public Collector {
  public:
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
-    const auto result = context.session.query(kSql);
+    const auto result = context.session.query(sql_for(context.session.server_version()));
     ReplicaFamilies replicas;
     SlotFamilies slots;
     for (int row = 0; row < result.rows(); ++row) {

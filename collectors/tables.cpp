@@ -11,33 +11,38 @@
 namespace mexp {
 namespace {
 
-// One statement per database and poll. Filters apply before any size is measured; the CASE keeps
-// pg_table_size/pg_indexes_size (which take AccessShareLock on the table, its indexes and its
-// TOAST relations) away from every table in exclusive_locked. Locked tables are ranked by the
-// planner's page count instead, which needs no lock, so they keep their place under the cap.
+// One statement per database and poll. Filters apply first; the cap ranks tables by the pages
+// VACUUM and ANALYZE record in pg_class (table, TOAST and indexes), which needs neither a lock nor
+// a file access, so only the N exported tables are measured. The CASE keeps pg_table_size and
+// pg_indexes_size (which take AccessShareLock on the table, its indexes and its TOAST relations)
+// away from every table in exclusive_locked.
 const std::string kSql = std::string(R"SQL(
-WITH scope AS (
-  SELECT s.*, c.relpages
-  FROM pg_stat_user_tables s JOIN (SELECT oid, relpages FROM pg_class) c ON c.oid = s.relid
+WITH index_pages AS (
+  SELECT i.indrelid AS oid, sum(c.relpages) AS pages
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+  GROUP BY i.indrelid
+),
+scope AS (
+  SELECT s.*, c.relpages::bigint + coalesce(t.relpages, 0) + coalesce(x.pages, 0) AS pages
+  FROM pg_stat_user_tables s
+  JOIN (SELECT oid, relpages, reltoastrelid FROM pg_class) c ON c.oid = s.relid
+  LEFT JOIN (SELECT oid, relpages FROM pg_class) t ON t.oid = c.reltoastrelid
+  LEFT JOIN index_pages x ON x.oid = s.relid
   WHERE )SQL") + std::string(kRelationScopeFilter) +
                          R"SQL(
+),
+ranked AS (
+  SELECT scope.*, count(*) OVER () AS matched,
+         row_number() OVER (ORDER BY pages DESC, schemaname, relname) AS rank
+  FROM scope
 ),)SQL" + std::string(kExclusiveLockedCte) +
                          R"SQL(,
 sized AS MATERIALIZED (
-  SELECT scope.*, l.oid IS NOT NULL AS locked,
-         CASE WHEN l.oid IS NULL THEN pg_table_size(scope.relid) END AS table_size,
-         CASE WHEN l.oid IS NULL THEN pg_indexes_size(scope.relid) END AS indexes_size
-  FROM scope LEFT JOIN exclusive_locked l ON l.oid = scope.relid
-),
-ranked AS (
-  SELECT sized.*,
-         count(*) OVER () AS matched,
-         count(*) FILTER (WHERE locked) OVER () AS skipped_locked,
-         row_number() OVER (
-           ORDER BY coalesce(table_size + indexes_size,
-                             relpages::bigint * current_setting('block_size')::bigint) DESC,
-                    schemaname, relname) AS rank
-  FROM sized
+  SELECT ranked.*, l.oid IS NOT NULL AS locked,
+         CASE WHEN l.oid IS NULL THEN pg_table_size(ranked.relid) END AS table_size,
+         CASE WHEN l.oid IS NULL THEN pg_indexes_size(ranked.relid) END AS indexes_size
+  FROM ranked LEFT JOIN exclusive_locked l ON l.oid = ranked.relid
+  WHERE $5::bigint = 0 OR rank <= $5::bigint
 )
 SELECT schemaname, relname,
        seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan,
@@ -48,9 +53,8 @@ SELECT schemaname, relname,
        coalesce(extract(epoch FROM last_analyze), 0) AS last_analyze,
        coalesce(extract(epoch FROM last_autoanalyze), 0) AS last_autoanalyze,
        vacuum_count, autovacuum_count, analyze_count, autoanalyze_count,
-       indexes_size, table_size, matched, skipped_locked
-FROM ranked
-WHERE $5::bigint = 0 OR rank <= $5::bigint
+       indexes_size, table_size, matched, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
+FROM sized
 ORDER BY rank)SQL";
 
 struct Column {
@@ -123,8 +127,8 @@ class TablesCollector final : public Collector {
                                    "Total disk space used by this table, in bytes");
     auto skipped = gauge_family(
         "migration_exporter_tables_skipped_locked",
-        "Tables whose sizes were not measured in the last poll because an ACCESS EXCLUSIVE lock "
-        "was held or awaited on them, one of their indexes or their TOAST table");
+        "Exported tables whose sizes were not measured in the last poll because an ACCESS "
+        "EXCLUSIVE lock was held or awaited on them, one of their indexes or their TOAST table");
     auto dropped = gauge_family("migration_exporter_tables_dropped",
                                 "Tables that matched the include/exclude patterns but were not "
                                 "exported in the last poll because of the max_tables cap");

@@ -13,19 +13,21 @@ using mexp::test::TestDatabase;
 
 namespace {
 
-// Tables of clearly different sizes: big > medium > small > tiny.
+// Tables of clearly different sizes, named so that alphabetical order is not size order:
+// payments > invoices > accounts > tiny. ANALYZE records their page counts, which the cap ranks by.
 void create_shop(TestDatabase& db) {
   db.exec(
       "CREATE SCHEMA shop; CREATE SCHEMA shop_archive; CREATE SCHEMA scratch;"
-      "CREATE TABLE shop.big (id int PRIMARY KEY, body text);"
-      "CREATE TABLE shop.medium (id int PRIMARY KEY, body text);"
-      "CREATE TABLE shop.small (id int PRIMARY KEY, body text);"
+      "CREATE TABLE shop.payments (id int PRIMARY KEY, body text);"
+      "CREATE TABLE shop.invoices (id int PRIMARY KEY, body text);"
+      "CREATE TABLE shop.accounts (id int PRIMARY KEY, body text);"
       "CREATE TABLE shop.tmp_import (id int);"
       "CREATE TABLE shop_archive.tiny (id int);"
       "CREATE TABLE scratch.notes (id int);"
-      "INSERT INTO shop.big SELECT g, repeat('b', 200) FROM generate_series(1, 4000) g;"
-      "INSERT INTO shop.medium SELECT g, repeat('m', 200) FROM generate_series(1, 1000) g;"
-      "INSERT INTO shop.small SELECT g, 's' FROM generate_series(1, 10) g;");
+      "INSERT INTO shop.payments SELECT g, repeat('b', 200) FROM generate_series(1, 4000) g;"
+      "INSERT INTO shop.invoices SELECT g, repeat('m', 200) FROM generate_series(1, 1000) g;"
+      "INSERT INTO shop.accounts SELECT g, 's' FROM generate_series(1, 10) g;"
+      "ANALYZE;");
 }
 
 mexp::test::LabelMap table(const std::string& db, const char* schema, const char* name) {
@@ -45,10 +47,12 @@ TEST(RelationScope, PatternsSelectSchemasAndTablesAndTheCapKeepsTheLargest) {
                    "max_tables = 2\n");
   const auto families = run.collect();
   EXPECT_EQ(count_samples(families, "pg_stat_user_tables_seq_scan"), 2u);
-  EXPECT_TRUE(sample(families, "pg_stat_user_tables_seq_scan", table(db.name(), "shop", "big")));
-  EXPECT_TRUE(sample(families, "pg_stat_user_tables_seq_scan", table(db.name(), "shop", "medium")));
+  EXPECT_TRUE(
+      sample(families, "pg_stat_user_tables_seq_scan", table(db.name(), "shop", "payments")));
+  EXPECT_TRUE(
+      sample(families, "pg_stat_user_tables_seq_scan", table(db.name(), "shop", "invoices")));
   EXPECT_EQ(count_samples(families, "pg_stat_user_tables_table_size_bytes"), 2u);
-  // big, medium and small matched; small fell under the cap.
+  // payments, invoices and accounts matched; accounts fell under the cap.
   EXPECT_EQ(sample(families, "migration_exporter_tables_dropped", {{"datname", db.name()}}), 1);
 }
 
@@ -65,48 +69,50 @@ TEST(RelationScope, IndexesReportScansSizesAndNeverScannedIndexesPerTable) {
   TestDatabase db;
   create_shop(db);
   db.exec(
-      "CREATE INDEX big_body ON shop.big (body);"
-      "CREATE INDEX big_body_prefix ON shop.big (left(body, 3));"
-      "CREATE INDEX medium_body ON shop.medium (body);");
+      "CREATE INDEX payments_body ON shop.payments (body);"
+      "CREATE INDEX payments_body_prefix ON shop.payments (left(body, 3));"
+      "CREATE INDEX invoices_body ON shop.invoices (body);"
+      "ANALYZE;");
   SqlSession writer(db.name());
   writer.exec("SET enable_seqscan = off; SET enable_bitmapscan = off");
-  writer.exec("SELECT body FROM shop.big WHERE id = 7");  // big_pkey: 1 scan, 1 entry, 1 row
-  writer.exec("SELECT body FROM shop.medium WHERE body = 'none'");
+  writer.exec(
+      "SELECT body FROM shop.payments WHERE id = 7");  // payments_pkey: 1 scan, 1 entry, 1 row
+  writer.exec("SELECT body FROM shop.invoices WHERE body = 'none'");
   writer.exec("SELECT pg_stat_force_next_flush()");
 
-  CollectorRun run("indexes", db.name(), "exclude_tables = ['small']\n");
+  CollectorRun run("indexes", db.name(), "exclude_tables = ['accounts']\n");
   const auto families = run.collect();
   const auto index = [&](const char* name) {
     return mexp::test::LabelMap{{"datname", db.name()}, {"indexrelname", name}};
   };
-  // shop.small is excluded; big_pkey, big_body, big_body_prefix, medium_pkey, medium_body remain.
+  // shop.accounts is excluded; payments_pkey, payments_body, payments_body_prefix, invoices_pkey,
+  // invoices_body remain.
   EXPECT_EQ(count_samples(families, "pg_stat_user_indexes_idx_scan"), 5u);
-  EXPECT_FALSE(sample(families, "pg_stat_user_indexes_idx_scan", index("small_pkey")));
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("big_pkey")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_read", index("big_pkey")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetch", index("big_pkey")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("big_body")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("big_body_prefix")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("medium_body")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_read", index("medium_body")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetch", index("medium_body")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_size_bytes", index("big_body")),
-            std::stod(db.exec("SELECT pg_relation_size('shop.big_body')")));
-  // Never scanned, unique ones not counted: big has big_body_prefix (and big_body unless the
-  // planner used it), medium has none (medium_body was scanned, medium_pkey is unique).
-  const double big_unused =
-      sample(families, "pg_stat_user_indexes_never_scanned", table(db.name(), "shop", "big"))
-          .value();
+  EXPECT_FALSE(sample(families, "pg_stat_user_indexes_idx_scan", index("accounts_pkey")));
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("payments_pkey")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_read", index("payments_pkey")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetch", index("payments_pkey")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("payments_body")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("payments_body_prefix")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("invoices_body")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_read", index("invoices_body")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetch", index("invoices_body")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_size_bytes", index("payments_body")),
+            std::stod(db.exec("SELECT pg_relation_size('shop.payments_body')")));
+  // Never scanned, unique ones not counted: payments has payments_body and payments_body_prefix;
+  // invoices has none (invoices_body was scanned, invoices_pkey is unique and never scanned).
   EXPECT_EQ(
-      big_unused,
-      1 + (sample(families, "pg_stat_user_indexes_idx_scan", index("big_body")) == 0 ? 1 : 0));
+      sample(families, "pg_stat_user_indexes_never_scanned", table(db.name(), "shop", "payments")),
+      2);
   EXPECT_FALSE(
-      sample(families, "pg_stat_user_indexes_never_scanned", table(db.name(), "shop", "medium")));
+      sample(families, "pg_stat_user_indexes_never_scanned", table(db.name(), "shop", "invoices")));
   EXPECT_EQ(sample(families, "migration_exporter_indexes_dropped", {{"datname", db.name()}}), 0);
 
   CollectorRun capped("indexes", db.name(), "max_indexes = 2\n");
   const auto few = capped.collect();
   EXPECT_EQ(count_samples(few, "pg_stat_user_indexes_size_bytes"), 2u);
+  // 4,000 200-byte keys: by far the largest index (ANALYZE recorded its pages).
+  EXPECT_TRUE(sample(few, "pg_stat_user_indexes_size_bytes", index("payments_body")));
   EXPECT_EQ(sample(few, "migration_exporter_indexes_dropped", {{"datname", db.name()}}), 4);
 }
 
