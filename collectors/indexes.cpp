@@ -56,12 +56,12 @@ class IndexesCollector final : public Collector {
       : scope_(std::move(scope)), visitor_("indexes", std::move(databases)) {}
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
-    auto scans = counter_family("pg_stat_user_indexes_idx_scan",
+    auto scans = counter_family("pg_stat_user_indexes_idx_scans_total",
                                 "Number of index scans initiated on this index");
-    auto tuples_read = counter_family("pg_stat_user_indexes_idx_tup_read",
+    auto tuples_read = counter_family("pg_stat_user_indexes_idx_tup_reads_total",
                                       "Number of index entries returned by scans on this index");
     auto tuples_fetched =
-        counter_family("pg_stat_user_indexes_idx_tup_fetch",
+        counter_family("pg_stat_user_indexes_idx_tup_fetches_total",
                        "Number of live table rows fetched by simple index scans using this index");
     auto size = gauge_family("pg_stat_user_indexes_size_bytes",
                              "Disk space used by this index, in bytes (absent while the index or "

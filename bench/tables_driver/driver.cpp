@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::vector<double> durations;
+  std::vector<double> durations, collect_durations;
   std::size_t series = 0, bytes = 0;
   for (int poll = 0; poll < polls; ++poll) {
     const auto started = std::chrono::steady_clock::now();
@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
       auto part = collector->collect(context);
       std::move(part.begin(), part.end(), std::back_inserter(families));
     }
+    collect_durations.push_back(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
     const std::string body = prometheus::TextSerializer().Serialize(families);
     durations.push_back(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -80,8 +82,11 @@ int main(int argc, char** argv) {
     bytes = body.size();
   }
   std::sort(durations.begin(), durations.end());
+  std::sort(collect_durations.begin(), collect_durations.end());
   std::cout << "polls=" << polls << " median_s=" << durations[durations.size() / 2]
-            << " max_s=" << durations.back() << " series=" << series << " bytes=" << bytes
-            << " rss_kib=" << status_kib("VmRSS") << " hwm_kib=" << status_kib("VmHWM") << "\n";
+            << " max_s=" << durations.back()
+            << " collect_median_s=" << collect_durations[collect_durations.size() / 2]
+            << " series=" << series << " bytes=" << bytes << " rss_kib=" << status_kib("VmRSS")
+            << " hwm_kib=" << status_kib("VmHWM") << "\n";
   return 0;
 }

@@ -133,7 +133,7 @@ TEST(LockSafety, PollsSkipLockedTablesWithoutEverWaitingAndStillSizeTheOthers) {
           sample(index_families, "pg_stat_user_indexes_size_bytes", {{"indexrelname", locked}}))
           << locked;
       EXPECT_TRUE(
-          sample(index_families, "pg_stat_user_indexes_idx_scan", {{"indexrelname", locked}}))
+          sample(index_families, "pg_stat_user_indexes_idx_scans_total", {{"indexrelname", locked}}))
           << locked;
     }
     EXPECT_EQ(

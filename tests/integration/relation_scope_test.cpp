@@ -87,16 +87,16 @@ TEST(RelationScope, IndexesReportScansSizesAndNeverScannedIndexesPerTable) {
   };
   // shop.accounts is excluded; payments_pkey, payments_body, payments_body_prefix, invoices_pkey,
   // invoices_body remain.
-  EXPECT_EQ(count_samples(families, "pg_stat_user_indexes_idx_scan"), 5u);
-  EXPECT_FALSE(sample(families, "pg_stat_user_indexes_idx_scan", index("accounts_pkey")));
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("payments_pkey")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_read", index("payments_pkey")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetch", index("payments_pkey")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("payments_body")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("payments_body_prefix")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scan", index("invoices_body")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_read", index("invoices_body")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetch", index("invoices_body")), 0);
+  EXPECT_EQ(count_samples(families, "pg_stat_user_indexes_idx_scans_total"), 5u);
+  EXPECT_FALSE(sample(families, "pg_stat_user_indexes_idx_scans_total", index("accounts_pkey")));
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("payments_pkey")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_reads_total", index("payments_pkey")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetches_total", index("payments_pkey")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("payments_body")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("payments_body_prefix")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("invoices_body")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_reads_total", index("invoices_body")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetches_total", index("invoices_body")), 0);
   EXPECT_EQ(sample(families, "pg_stat_user_indexes_size_bytes", index("payments_body")),
             std::stod(db.exec("SELECT pg_relation_size('shop.payments_body')")));
   // Never scanned, unique ones not counted: payments has payments_body and payments_body_prefix;
@@ -145,9 +145,9 @@ TEST(RelationScope, VisitsConfiguredAndDiscoveredDatabasesWithTheirOwnDatname) {
   listed.exec("CREATE INDEX away_id ON away (id)");
   excluded.exec("CREATE INDEX hidden_id ON hidden (id)");
   families = discovered.collect();
-  EXPECT_TRUE(sample(families, "pg_stat_user_indexes_idx_scan",
+  EXPECT_TRUE(sample(families, "pg_stat_user_indexes_idx_scans_total",
                      {{"datname", listed.name()}, {"indexrelname", "away_id"}}));
-  EXPECT_FALSE(sample(families, "pg_stat_user_indexes_idx_scan", {{"indexrelname", "hidden_id"}}));
+  EXPECT_FALSE(sample(families, "pg_stat_user_indexes_idx_scans_total", {{"indexrelname", "hidden_id"}}));
   EXPECT_EQ(
       sample(families, "migration_exporter_indexes_database_up", {{"datname", listed.name()}}), 1);
   EXPECT_FALSE(
