@@ -11,38 +11,55 @@
 namespace mexp {
 namespace {
 
-// One statement per database and poll. Filters apply first; the cap ranks tables by the pages
-// VACUUM and ANALYZE record in pg_class (table, TOAST and indexes), which needs neither a lock nor
-// a file access, so only the N exported tables are measured. The CASE keeps pg_table_size and
-// pg_indexes_size (which take AccessShareLock on the table, its indexes and its TOAST relations)
-// away from every table in exclusive_locked.
-const std::string kSql = std::string(R"SQL(
+// One statement per database and poll. Candidates come from pg_class (the relations
+// pg_stat_user_tables lists) and are filtered and ranked there: the cap ranks tables by the pages
+// VACUUM and ANALYZE record (table, TOAST and indexes), which needs neither a lock nor a file
+// access. Statistics and sizes are then read for the exported tables only. The CASE keeps
+// pg_table_size and pg_indexes_size (which take AccessShareLock on the table, its indexes and its
+// TOAST relations) away from every table in exclusive_locked.
+std::string tables_sql(bool capped) {
+  // pg_stat_user_tables groups by table, so a join would compute every table's statistics; a
+  // LATERAL subquery with LIMIT is planned as one index lookup per exported table instead.
+  const std::string statistics = capped ? "CROSS JOIN LATERAL (SELECT * FROM pg_stat_user_tables s "
+                                          "WHERE s.relid = e.relid LIMIT 1) s"
+                                        : "JOIN pg_stat_user_tables s ON s.relid = e.relid";
+  return std::string(R"SQL(
 WITH index_pages AS (
   SELECT i.indrelid AS oid, sum(c.relpages) AS pages
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
   GROUP BY i.indrelid
 ),
 scope AS (
-  SELECT s.*, c.relpages::bigint + coalesce(t.relpages, 0) + coalesce(x.pages, 0) AS pages
-  FROM pg_stat_user_tables s
-  JOIN (SELECT oid, relpages, reltoastrelid FROM pg_class) c ON c.oid = s.relid
-  LEFT JOIN (SELECT oid, relpages FROM pg_class) t ON t.oid = c.reltoastrelid
-  LEFT JOIN index_pages x ON x.oid = s.relid
-  WHERE )SQL") + std::string(kRelationScopeFilter) +
-                         R"SQL(
+  SELECT * FROM (
+    SELECT c.oid AS relid, n.nspname AS schemaname, c.relname,
+           c.relpages::bigint + coalesce(t.relpages, 0) + coalesce(x.pages, 0) AS pages
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_class t ON t.oid = c.reltoastrelid
+    LEFT JOIN index_pages x ON x.oid = c.oid
+    WHERE c.relkind IN ('r', 't', 'm', 'p')
+      AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
+  ) candidate
+  WHERE )SQL") +
+         std::string(kRelationScopeFilter) + R"SQL(
 ),
 ranked AS (
   SELECT scope.*, count(*) OVER () AS matched,
          row_number() OVER (ORDER BY pages DESC, schemaname, relname) AS rank
   FROM scope
+),
+exported AS (
+  SELECT * FROM ranked WHERE $5::bigint = 0 OR rank <= $5::bigint
 ),)SQL" + std::string(kExclusiveLockedCte) +
-                         R"SQL(,
+         R"SQL(,
 sized AS MATERIALIZED (
-  SELECT ranked.*, l.oid IS NOT NULL AS locked,
-         CASE WHEN l.oid IS NULL THEN pg_table_size(ranked.relid) END AS table_size,
-         CASE WHEN l.oid IS NULL THEN pg_indexes_size(ranked.relid) END AS indexes_size
-  FROM ranked LEFT JOIN exclusive_locked l ON l.oid = ranked.relid
-  WHERE $5::bigint = 0 OR rank <= $5::bigint
+  SELECT e.rank, e.matched, s.*, l.oid IS NOT NULL AS locked,
+         CASE WHEN l.oid IS NULL THEN pg_table_size(e.relid) END AS table_size,
+         CASE WHEN l.oid IS NULL THEN pg_indexes_size(e.relid) END AS indexes_size
+  FROM exported e
+  )SQL" + statistics +
+         R"SQL(
+  LEFT JOIN exclusive_locked l ON l.oid = e.relid
 )
 SELECT schemaname, relname,
        seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan,
@@ -56,6 +73,7 @@ SELECT schemaname, relname,
        indexes_size, table_size, matched, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
 FROM sized
 ORDER BY rank)SQL";
+}
 
 struct Column {
   const char* column;  // also the metric name after pg_stat_user_tables_
@@ -114,7 +132,9 @@ void add_sample(prometheus::MetricFamily& family, Labels labels, double value) {
 class TablesCollector final : public Collector {
  public:
   TablesCollector(RelationScope scope, DatabaseSelection databases)
-      : scope_(std::move(scope)), visitor_("tables", std::move(databases)) {}
+      : scope_(std::move(scope)),
+        sql_(tables_sql(scope_.limit > 0)),
+        visitor_("tables", std::move(databases)) {}
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
     std::vector<prometheus::MetricFamily> stats;
@@ -138,7 +158,7 @@ class TablesCollector final : public Collector {
     visitor_.visit_all(
         context,
         [&](PgSession& session, const Labels& base) {
-          const auto result = query_skipping_locked(session, kSql, params);
+          const auto result = query_skipping_locked(session, sql_, params);
           double matched = 0, skipped_locked = 0;
           for (int row = 0; row < result.rows(); ++row) {
             const auto labels = with_labels(
@@ -169,6 +189,7 @@ class TablesCollector final : public Collector {
 
  private:
   RelationScope scope_;
+  std::string sql_;
   DatabaseVisitor visitor_;
 };
 

@@ -28,6 +28,7 @@ void create_shop(TestDatabase& db) {
       "INSERT INTO shop.invoices SELECT g, repeat('m', 200) FROM generate_series(1, 1000) g;"
       "INSERT INTO shop.accounts SELECT g, 's' FROM generate_series(1, 10) g;"
       "ANALYZE;");
+  db.exec("SELECT pg_stat_force_next_flush()");  // the inserts count before the first poll
 }
 
 mexp::test::LabelMap table(const std::string& db, const char* schema, const char* name) {
@@ -63,6 +64,21 @@ TEST(RelationScope, WithoutOptionsEveryUserTableIsExported) {
   const auto families = run.collect();
   EXPECT_EQ(count_samples(families, "pg_stat_user_tables_n_live_tup"), 6u);
   EXPECT_EQ(sample(families, "migration_exporter_tables_dropped", {{"datname", db.name()}}), 0);
+
+  // Uncapped, statistics are read with a plain join rather than per table: same values.
+  CollectorRun uncapped("tables", db.name(), "max_tables = 0\n");
+  const auto all = uncapped.collect();
+  EXPECT_EQ(count_samples(all, "pg_stat_user_tables_n_live_tup"), 6u);
+  for (const char* name : {"payments", "invoices", "accounts"}) {
+    for (const char* metric : {"pg_stat_user_tables_n_live_tup", "pg_stat_user_tables_n_tup_ins",
+                               "pg_stat_user_tables_table_size_bytes"}) {
+      EXPECT_EQ(sample(all, metric, table(db.name(), "shop", name)),
+                sample(families, metric, table(db.name(), "shop", name)))
+          << metric << " " << name;
+    }
+  }
+  EXPECT_EQ(sample(all, "pg_stat_user_tables_n_tup_ins", table(db.name(), "shop", "payments")),
+            4000);
 }
 
 TEST(RelationScope, IndexesReportScansSizesAndNeverScannedIndexesPerTable) {
@@ -90,13 +106,18 @@ TEST(RelationScope, IndexesReportScansSizesAndNeverScannedIndexesPerTable) {
   EXPECT_EQ(count_samples(families, "pg_stat_user_indexes_idx_scans_total"), 5u);
   EXPECT_FALSE(sample(families, "pg_stat_user_indexes_idx_scans_total", index("accounts_pkey")));
   EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("payments_pkey")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_reads_total", index("payments_pkey")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetches_total", index("payments_pkey")), 1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_reads_total", index("payments_pkey")),
+            1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetches_total", index("payments_pkey")),
+            1);
   EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("payments_body")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("payments_body_prefix")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("payments_body_prefix")),
+            0);
   EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_scans_total", index("invoices_body")), 1);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_reads_total", index("invoices_body")), 0);
-  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetches_total", index("invoices_body")), 0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_reads_total", index("invoices_body")),
+            0);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_idx_tup_fetches_total", index("invoices_body")),
+            0);
   EXPECT_EQ(sample(families, "pg_stat_user_indexes_size_bytes", index("payments_body")),
             std::stod(db.exec("SELECT pg_relation_size('shop.payments_body')")));
   // Never scanned, unique ones not counted: payments has payments_body and payments_body_prefix;
@@ -147,7 +168,8 @@ TEST(RelationScope, VisitsConfiguredAndDiscoveredDatabasesWithTheirOwnDatname) {
   families = discovered.collect();
   EXPECT_TRUE(sample(families, "pg_stat_user_indexes_idx_scans_total",
                      {{"datname", listed.name()}, {"indexrelname", "away_id"}}));
-  EXPECT_FALSE(sample(families, "pg_stat_user_indexes_idx_scans_total", {{"indexrelname", "hidden_id"}}));
+  EXPECT_FALSE(
+      sample(families, "pg_stat_user_indexes_idx_scans_total", {{"indexrelname", "hidden_id"}}));
   EXPECT_EQ(
       sample(families, "migration_exporter_indexes_database_up", {{"datname", listed.name()}}), 1);
   EXPECT_FALSE(

@@ -40,8 +40,17 @@ class SlotGuard {
   std::string name_;
 };
 
+// Where WAL has been inserted up to. The collector measures from the written position
+// (pg_current_wal_lsn(), as postgres_exporter does), which follows within wal_writer_delay when
+// commits are asynchronous (the test cluster's synchronous_commit is off): wait for it.
 double wal_position(TestDatabase& db) {
-  return std::stod(db.exec("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')"));
+  const std::string inserted = db.exec("SELECT pg_current_wal_insert_lsn()");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (db.exec("SELECT pg_current_wal_lsn() >= '" + inserted + "'::pg_lsn") != "t") {
+    if (std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return std::stod(db.exec("SELECT pg_wal_lsn_diff('" + inserted + "', '0/0')"));
 }
 
 }  // namespace
