@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
     const auto* section = options.get(argv[i]);
     mexp::ConfigErrors errors;
     mexp::CollectorOptions reader(section != nullptr ? section->as_table() : nullptr, nullptr,
-                                  std::string("collectors.") + argv[i], "bench", errors);
+                                  std::string("collectors.") + argv[i], "", "bench", errors);
     collectors.push_back(info->factory(reader));
     reader.report_unknown_keys();
     if (!errors.empty()) {

@@ -91,7 +91,8 @@ TEST(ReplicationCollector, StalledLogicalSlotShowsInactiveAndGrowingLag) {
   db.exec(
       "CREATE TABLE events (id int, body text);"
       "INSERT INTO events SELECT g, repeat('e', 200) FROM generate_series(1, 5000) g");
-  const double written = wal_position(db) - wal_before;
+  const double wal_after = wal_position(db);
+  const double written = wal_after - wal_before;
   ASSERT_GT(written, 1'000'000);
   families = run.collect();
   EXPECT_EQ(sample(families, "pg_replication_slots_active", labels), 0);
@@ -102,9 +103,26 @@ TEST(ReplicationCollector, StalledLogicalSlotShowsInactiveAndGrowingLag) {
       written);
 
   // The reader catches up: what it confirmed no longer counts as lag.
+  // Other tests keep writing WAL meanwhile, so the lag is bracketed by the written position read
+  // just before and just after the poll, measured from the position the reader confirmed.
   db.exec("SELECT count(*) FROM pg_logical_slot_get_changes('" + slot + "', NULL, NULL)");
+  const auto lag_now = [&] {
+    return std::stod(
+        db.exec("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) "
+                "FROM pg_replication_slots WHERE slot_name = '" +
+                slot + "'"));
+  };
+  const double lower = lag_now();
   families = run.collect();
-  EXPECT_LT(sample(families, "pg_replication_slots_lag_bytes", labels).value(), written);
+  const double upper = lag_now();
+  const double lag_caught_up = sample(families, "pg_replication_slots_lag_bytes", labels).value();
+  EXPECT_GE(lag_caught_up, lower);
+  EXPECT_LE(lag_caught_up, upper);
+  // What the reader confirmed covers everything the application wrote.
+  EXPECT_GE(std::stod(db.exec("SELECT pg_wal_lsn_diff(confirmed_flush_lsn, '0/0') "
+                              "FROM pg_replication_slots WHERE slot_name = '" +
+                              slot + "'")),
+            wal_after);
 }
 
 TEST(ReplicationCollector, ReportsAWalReceiverStreamingThroughItsSlot) {

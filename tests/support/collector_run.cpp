@@ -52,7 +52,7 @@ CollectorRun::CollectorRun(const std::string& collector, const std::string& dbna
   if (info == nullptr) throw std::runtime_error("no collector named " + collector);
   const toml::table options = toml::parse(options_toml);
   ConfigErrors errors;
-  CollectorOptions reader(&options, nullptr, "collectors." + collector, "test.toml", errors);
+  CollectorOptions reader(&options, nullptr, "collectors." + collector, "", "test.toml", errors);
   collector_ = info->factory(reader);
   reader.report_unknown_keys();
   if (!errors.empty()) throw std::runtime_error("config errors: " + errors.joined());

@@ -15,7 +15,7 @@ struct Read {
 Read read(const std::string& text) {
   Read result;
   const toml::table options = toml::parse(text);
-  mexp::CollectorOptions reader(&options, nullptr, "collectors.tables", "exporter.toml",
+  mexp::CollectorOptions reader(&options, nullptr, "collectors.tables", "", "exporter.toml",
                                 result.errors);
   result.scope = mexp::read_relation_scope(reader, "max_tables", 300);
   reader.report_unknown_keys();
