@@ -108,5 +108,6 @@ echo "tables_scale: postgres_exporter: median_s=$peer_median max_s=$peer_max ser
     "$peer_median" "$peer_max" "$peer_series" "$peer_table_series" "$peer_bytes" \
     "$(mib $peer_rss)" "$(mib $peer_hwm)"
   echo
+  echo "Load average during the run: $(cut -d" " -f1-3 /proc/loadavg) (other sessions share the 2 cores: absolute times vary with it; compare rows of one run)."
   echo "Ours: one process polling $polls times in a row, serialising each poll (the driver's whole RSS). Peer: $polls sequential scrapes of /metrics, RSS of the process after them."
 } | tee "$results/tables_scale.md"
