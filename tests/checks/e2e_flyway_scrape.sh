@@ -29,9 +29,15 @@ wait_http "$base/readyz" 200 20
 pass "/readyz is 200 after the first poll"
 
 curl -sf "$base/metrics" -o "$work/metrics"
-promtool check metrics <"$work/metrics" >"$work/lint" 2>&1 || { cat "$work/lint"; fail "promtool check metrics failed"; }
-[ ! -s "$work/lint" ] || { cat "$work/lint"; fail "promtool check metrics complained"; }
-pass "promtool check metrics: no complaint ($(grep -vc '^#' "$work/metrics") series)"
+# postgres_exporter named its pg_stat_user_tables counters without _total (and four with _count);
+# the tables collector keeps those names so its users' dashboards and alerts keep working. Those
+# exact lint lines are expected; anything else promtool says fails the check.
+inherited='^pg_stat_user_tables_[a-z_]+ (counter metrics should have "_total" suffix|non-histogram and non-summary metrics should not have "_count" suffix)$'
+promtool check metrics <"$work/metrics" >"$work/lint" 2>&1 || true
+grep -Eq '^pg_stat_user_tables_seq_scan counter' "$work/lint" || { cat "$work/lint"; fail "promtool did not lint the tables collector's families"; }
+grep -Ev "$inherited" "$work/lint" >"$work/lint.unexpected" || true
+[ ! -s "$work/lint.unexpected" ] || { cat "$work/lint.unexpected"; fail "promtool check metrics complained"; }
+pass "promtool check metrics: no complaint beyond postgres_exporter's $(grep -c . "$work/lint") inherited counter names ($(grep -vc '^#' "$work/metrics") series)"
 
 labels="datname=\"$db\",tool=\"flyway\",schema=\"public\",table=\"flyway_schema_history\""
 expect_metric "$work/metrics" "pg_up{datname=\"$db\"}" 1

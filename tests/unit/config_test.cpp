@@ -149,7 +149,8 @@ password_file = "/nonexistent/secret"
 )");
   const std::vector<std::string> expected = {
       "1:16: key 'lock_timeout': must be a positive duration such as \"500ms\", \"5s\" or \"1m\"",
-      "5:1: key 'collectors.nosuch': unknown collector (known: history)",
+      "5:1: key 'collectors.nosuch': unknown collector (known: history, indexes, replication, "
+      "tables)",
       "9:16: key 'targets[0].password_env': environment variable 'ME_SURELY_UNSET_VARIABLE' is not "
       "set or empty",
       "3:12: key 'collectors.history.interval': must be a duration string such as \"500ms\", "

@@ -1,0 +1,58 @@
+// Which relations the tables and indexes collectors report: schema and table name patterns and a
+// top-N cap, read from the collector's options and handed to its one statement as parameters.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "exporter/collector_options.h"
+#include "exporter/pg_session.h"
+
+namespace mexp {
+
+struct RelationScope {
+  // Each is one anchored PostgreSQL regular expression (the listed patterns joined with |), or
+  // nullopt when the option is empty.
+  std::optional<std::string> include_schemas;
+  std::optional<std::string> exclude_schemas;
+  std::optional<std::string> include_tables;
+  std::optional<std::string> exclude_tables;
+  std::int64_t limit = 0;  // 0 means no cap
+};
+
+// Reads include_schemas, exclude_schemas, include_tables, exclude_tables and `limit_key`.
+RelationScope read_relation_scope(CollectorOptions& options, std::string_view limit_key,
+                                  std::int64_t default_limit);
+
+// $1 include_schemas, $2 exclude_schemas, $3 include_tables, $4 exclude_tables, $5 limit.
+QueryParams relation_scope_params(const RelationScope& scope);
+
+// The WHERE clause over columns schemaname and relname that applies $1..$4.
+inline constexpr std::string_view kRelationScopeFilter = R"SQL(
+      ($1::text IS NULL OR schemaname ~ $1) AND ($2::text IS NULL OR schemaname !~ $2)
+  AND ($3::text IS NULL OR relname ~ $3) AND ($4::text IS NULL OR relname !~ $4))SQL";
+
+// Relations whose sizes must not be measured this poll: every relation with a granted or waiting
+// ACCESS EXCLUSIVE lock, and the table that owns it when it is an index, a TOAST table or a TOAST
+// index (the size functions of the table open those too). A CTE named `exclusive_locked` with one
+// column `oid`; AccessShareLock conflicts with no other mode, so no other lock can make a size
+// function wait.
+inline constexpr std::string_view kExclusiveLockedCte = R"SQL(
+exclusive_lock AS (
+  SELECT DISTINCT relation AS oid
+  FROM pg_locks
+  WHERE locktype = 'relation' AND mode = 'AccessExclusiveLock'
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+),
+exclusive_locked AS (
+  SELECT oid FROM exclusive_lock
+  UNION SELECT i.indrelid FROM pg_index i JOIN exclusive_lock l ON l.oid = i.indexrelid
+  UNION SELECT c.oid FROM pg_class c JOIN exclusive_lock l ON l.oid = c.reltoastrelid
+  UNION SELECT c.oid FROM pg_class c JOIN pg_index ti ON ti.indrelid = c.reltoastrelid
+                     JOIN exclusive_lock l ON l.oid = ti.indexrelid
+))SQL";
+
+}  // namespace mexp
