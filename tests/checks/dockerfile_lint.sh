@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Static check: the Dockerfile passes dockerfile-utils' linter (every rule an error) and keeps the
+# promised shape; the two scripts it installs into the image pass bash -n / sh -n.
+set -euo pipefail
+src=${ME_SOURCE_DIR:?ME_SOURCE_DIR is not set}
+tools=$src/tests/tools/deploy
+command -v node >/dev/null || { echo "FAIL: node is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
+[ -d "$tools/node_modules/dockerfile-utils" ] \
+  || { echo "FAIL: $tools/node_modules is missing: run scripts/install-deps.sh" >&2; exit 1; }
+node "$tools/lint_dockerfile.mjs" "$src"
+sh -n "$src/deploy/container/entrypoint.sh"
+bash -n "$src/deploy/container/healthcheck.sh"
+echo "deploy/container/entrypoint.sh and healthcheck.sh parse"
