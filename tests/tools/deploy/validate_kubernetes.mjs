@@ -32,7 +32,7 @@ const manifestFiles = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f) && f !==
 for (const file of manifestFiles) {
   let documents;
   try {
-    documents = readYamlDocuments(join(dir, file));
+    documents = readYamlDocuments(join(dir, file), { version: "1.1" });
   } catch (e) {
     fail(file, e.message);
     continue;
@@ -172,6 +172,12 @@ for (const { where, manifest } of deployments) {
       const key = items ? items.find((i) => i.path === item)?.key : item;
       if (!secretMount || !secretKeys.includes(key))
         fail(where, `password_file ${target.password_file} is not a key of Secret ${secretName} mounted in the exporter`);
+      // Secret files are owned by root: uid 10211 reads them through "other" bits, or through the
+      // group bits when the pod sets fsGroup 10211.
+      const secretVolume = volumes.get(secretMount?.name)?.secret;
+      const mode = items?.find((i) => i.path === item)?.mode ?? secretVolume?.defaultMode ?? 0o644;
+      const readable = (mode & 0o004) !== 0 || ((mode & 0o040) !== 0 && pod.securityContext?.fsGroup === 10211);
+      if (!readable) fail(where, `password_file mode 0${mode.toString(8)} is not readable by uid 10211`);
     }
     connection = `config.toml from ConfigMap ${configMap.manifest.metadata.name}, password_file from Secret ${secretName}`;
   }
