@@ -2,7 +2,9 @@
 // Operator validators plus strict field names, then the promises between the files (sidecar in both
 // forms, Secret/ConfigMap wiring, probes, resources, selectors and ports of Service and monitors,
 // the plain Prometheus job finding the exporter through the pod annotations).
-// Usage: node validate_kubernetes.mjs <deploy/kubernetes dir> <out: prometheus.yml for promtool>
+// Writes to <out dir>: prometheus.yml for promtool, and config.toml (password_file pointed at a
+// stand-in file there) for the exporter's own --check-config.
+// Usage: node validate_kubernetes.mjs <deploy/kubernetes dir> <out dir>
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseToml } from "smol-toml";
@@ -10,7 +12,7 @@ import { stringify } from "yaml";
 import { readYamlDocuments, readYamlDocument } from "./lib/yaml_documents.mjs";
 import { unknownFields, nodeModules } from "./lib/strict_fields.mjs";
 
-const [dir, promtoolCopy] = process.argv.slice(2);
+const [dir, outDir] = process.argv.slice(2);
 const problems = [];
 const verified = [];
 const fail = (where, message) => problems.push(`${where}: ${message}`);
@@ -90,6 +92,10 @@ if (config) {
     for (const key of Object.keys(settings))
       if (!["enabled", "interval"].includes(key)) fail(configMap.where, `collectors.${name}.${key}: the example keeps to enabled/interval`);
   verified.push(`config.toml in the ConfigMap parses: ${targets.length} target(s), password from a file`);
+  const standIn = join(outDir, "password");
+  writeFileSync(standIn, "stand-in\n");
+  const forExporter = configMap.manifest.data["config.toml"].replace(/password_file = "[^"]*"/g, `password_file = "${standIn}"`);
+  writeFileSync(join(outDir, "config.toml"), forExporter);
 }
 
 // --- 3. both sidecar forms, wired to the Secret and the ConfigMap, probed, sized, locked down.
@@ -275,7 +281,7 @@ if (job) {
     delete j.kubernetes_sd_configs;
     j.static_configs = [{ targets: ["127.0.0.1:10211"] }];
   }
-  writeFileSync(promtoolCopy, stringify(copy));
+  writeFileSync(join(outDir, "prometheus.yml"), stringify(copy));
 }
 
 if (problems.length) {
