@@ -13,23 +13,16 @@ COPY scripts/install-deps.sh scripts/
 COPY scripts/deps/ scripts/deps/
 RUN ME_DEPS_BUILD_ONLY=1 scripts/install-deps.sh \
  && rm -rf /var/lib/apt/lists/*
+# The build context has no .git: the revision for --version and build_info comes in as an
+# argument (declared here, after the package layer, so a new revision does not rebuild that layer).
+ARG REVISION=unknown
 COPY . .
-RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DME_TESTS=OFF \
+RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DME_TESTS=OFF -DME_GIT_REVISION="${REVISION}" \
  && cmake --build /build -j2 \
  && cmake --install /build --prefix /out/usr --strip \
  && /out/usr/bin/migration_exporter --version
 
 FROM ${RUNTIME_IMAGE}
-ARG VERSION=unknown
-ARG REVISION=unknown
-ARG CREATED=unknown
-LABEL org.opencontainers.image.title="migration_exporter" \
-      org.opencontainers.image.description="Prometheus exporter for PostgreSQL schema migrations: history tables, live migration locks, blocked sessions" \
-      org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.created="${CREATED}" \
-      org.opencontainers.image.base.name="debian:bookworm-slim"
-
 # Only the shared libraries the binary links (libfmt9, libssl3 & co. come in as their dependencies).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
@@ -45,6 +38,17 @@ COPY deploy/container/healthcheck.sh /usr/local/bin/migration_exporter-healthche
 # Fail the build, not the first start, when a runtime library is missing.
 RUN ! ldd /usr/bin/migration_exporter | grep -F 'not found' \
  && /usr/bin/migration_exporter --version
+
+# Labels last: their arguments change every build and would otherwise rebuild the layers above.
+ARG VERSION=unknown
+ARG REVISION=unknown
+ARG CREATED=unknown
+LABEL org.opencontainers.image.title="migration_exporter" \
+      org.opencontainers.image.description="Prometheus exporter for PostgreSQL schema migrations: history tables, live migration locks, blocked sessions" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}" \
+      org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.base.name="debian:bookworm-slim"
 
 # Numeric user, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 10211:10211

@@ -116,11 +116,14 @@ revision=$(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 version=$(sed -n 's/^project(migration_exporter VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 log "podman build $image (version ${version:-unknown}, revision $revision)"
 started=$(date +%s)
+dangling_before=$(podman images -q -f dangling=true | sort)
 podman build --pull=never --network=host --format docker -t "$image" \
   --build-arg VERSION="${version:-unknown}" --build-arg REVISION="$revision" \
   --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -f "$root/Dockerfile" "$root" >"$work/build.log" 2>&1 \
   || { tail -n 40 "$work/build.log" >&2; die "podman build failed (full log above)"; }
 log "built in $(( $(date +%s) - started )) s"
+# The build stage's image (~740 MB) is left untagged: remove it, and only it.
+comm -13 <(echo "$dangling_before") <(podman images -q -f dangling=true | sort) | xargs -r podman rmi >/dev/null
 size_bytes=$(podman image inspect --format '{{.Size}}' "$image")
 compressed_bytes=$(podman save --format docker-archive "$image" 2>/dev/null | gzip -6 | wc -c)
 log "image size: $(( size_bytes / 1000000 )) MB unpacked, $(( compressed_bytes / 1000000 )) MB gzip-compressed"
