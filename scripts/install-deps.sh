@@ -6,10 +6,15 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-APT_PACKAGES=(
+# What compiling the binary needs. ME_DEPS_BUILD_ONLY=1 (the Dockerfile's build stage) installs only
+# these: an area whose code needs a library to compile appends it to APT_BUILD_PACKAGES.
+APT_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  prometheus-cpp-dev libpq-dev libboost1.81-dev libtomlplusplus-dev libspdlog-dev libgtest-dev
+  prometheus-cpp-dev libpq-dev libboost1.81-dev libtomlplusplus-dev libspdlog-dev
   zlib1g-dev libyaml-cpp-dev libssl-dev libcrypt-dev
+)
+APT_PACKAGES=(
+  libgtest-dev
   postgresql-15 postgresql-client-15
   prometheus curl procps python3 netcat-openbsd gzip
 )
@@ -21,6 +26,12 @@ for extra in "$here"/deps/*.sh; do
   # shellcheck source=/dev/null
   source "$extra"
 done
+if [ "${ME_DEPS_BUILD_ONLY:-0}" = 1 ]; then
+  APT_PACKAGES=("${APT_BUILD_PACKAGES[@]}")
+  NPM_DIRS=()
+else
+  APT_PACKAGES=("${APT_BUILD_PACKAGES[@]}" "${APT_PACKAGES[@]}")
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
