@@ -30,8 +30,8 @@ cleanup() {
 trap cleanup EXIT
 
 echo "tables_scale: building the driver"
-cmake -S "$root/bench/tables_driver" -B "$root/build-bench" -G Ninja >/dev/null
-cmake --build "$root/build-bench" -j2 >/dev/null
+cmake -S "$root" -B "$root/build-bench" -G Ninja -DCMAKE_BUILD_TYPE=Release -DME_TESTS=OFF -DME_BENCH=ON >/dev/null
+cmake --build "$root/build-bench" -j2 --target tables_bench_driver >/dev/null
 driver=$root/build-bench/tables_bench_driver
 
 "$root/tests/pg_cluster.sh" start "$work/pg" >/dev/null

@@ -46,7 +46,7 @@ after=$(value 'migration_exporter_last_poll_timestamp_seconds{datname="postgres"
 python3 -c "import sys; sys.exit(0 if float('$after') > float('$before') else 1)" ||
   fail "last poll timestamp did not advance during the outage ($before -> $after)"
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$base/metrics")" = 200 ] || fail "/metrics not served during the outage"
-if curl -sf "$base/metrics" | grep -q '^migration_applied{'; then fail "history series kept while the database is down"; fi
+if grep -q '^migration_applied{' <<<"$(curl -sf "$base/metrics")"; then fail "history series kept while the database is down"; fi
 pass "server down: pg_up 0, collector_success 0, /metrics 200, polls go on, no stale history"
 
 resumed=$(date +%s%N)

@@ -61,7 +61,7 @@ pass "gzip body decodes to the same metrics"
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 [ "$(code "$base/healthz")" = 200 ] || fail "/healthz"
 [ "$(code "$base/")" = 200 ] || fail "landing page"
-curl -s "$base/" | grep -q 'href="metrics"' || fail "landing page has no metrics link"
+grep -q 'href="metrics"' <<<"$(curl -s "$base/")" || fail "landing page has no metrics link"
 [ "$(code "$base/nope")" = 404 ] || fail "unknown path should be 404"
 [ "$(code -X POST "$base/metrics")" = 405 ] || fail "POST /metrics should be 405"
 [ "$(code -I "$base/metrics")" = 200 ] || fail "HEAD /metrics"

@@ -52,10 +52,10 @@ url="https://127.0.0.1:$port"
 code() { curl -s -o /dev/null -w '%{http_code}' --cacert ca.pem "$@"; }
 
 [ "$(code -u "prometheus:$password" "$url/metrics")" = 200 ] || fail "valid credentials refused"
-curl -s --cacert ca.pem -u "prometheus:$password" "$url/metrics" | grep -q '^pg_up' || fail "no metrics over TLS"
+grep -q '^pg_up' <<<"$(curl -s --cacert ca.pem -u "prometheus:$password" "$url/metrics")" || fail "no metrics over TLS"
 pass "TLS + basic auth: valid credentials get /metrics"
 [ "$(code "$url/metrics")" = 401 ] || fail "no credentials should be 401"
-curl -s -D - -o /dev/null --cacert ca.pem "$url/metrics" | grep -qi '^www-authenticate: Basic' || fail "no WWW-Authenticate"
+grep -qi '^www-authenticate: Basic' <<<"$(curl -s -D - -o /dev/null --cacert ca.pem "$url/metrics")" || fail "no WWW-Authenticate"
 [ "$(code -u "prometheus:wrong" "$url/metrics")" = 401 ] || fail "wrong password should be 401"
 [ "$(code -u "nobody:$password" "$url/metrics")" = 401 ] || fail "unknown user should be 401"
 pass "missing, wrong and unknown credentials: 401 with WWW-Authenticate"
