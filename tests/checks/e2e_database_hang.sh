@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# End to end: a PostgreSQL that hangs (postmaster and backends stopped with SIGSTOP) and a target
+# that accepts TCP but never answers. /metrics stays fast, polls give up at their deadlines with
+# pg_up 0, a healthy target beside them keeps its 1s cadence, SIGCONT brings pg_up back, and the
+# exporter still stops within a second while a query hangs.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
+
+cluster=$(mktemp -d /tmp/me-hang.XXXXXX)
+work=$(mktemp -d)
+exporter="" blackhole=""
+stopped_pids=()
+cleanup() {
+  for pid in "${stopped_pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; done
+  [ -n "$exporter" ] && kill -9 "$exporter" 2>/dev/null || true
+  [ -n "$blackhole" ] && kill -9 "$blackhole" 2>/dev/null || true
+  "$ME_SOURCE_DIR/tests/pg_cluster.sh" stop "$cluster" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$ME_SOURCE_DIR/tests/pg_cluster.sh" start "$cluster" >/dev/null
+set -a; source "$cluster/env"; set +a
+psql -q -v ON_ERROR_STOP=1 -f "$ME_SOURCE_DIR/scripts/demo/seed.sql"
+use_test_cluster  # the suite's cluster is the healthy neighbour
+healthy_port=$PGPORT
+set -a; source "$cluster/env"; set +a
+
+# A server that completes the TCP handshake (the kernel does) but never reads or answers.
+blackhole_port=$(free_port)
+python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(600)' "$blackhole_port" &
+blackhole=$!
+
+cat >"$work/config.toml" <<TOML
+connect_timeout = "2s"
+statement_timeout = "1s"
+[collectors.history]
+interval = "1s"
+[[targets]]
+name = "hung"
+dsn = "host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres"
+[[targets]]
+name = "blackhole"
+dsn = "host=127.0.0.1 port=$blackhole_port dbname=x user=x"
+[[targets]]
+name = "healthy"
+dsn = "host=127.0.0.1 port=$healthy_port dbname=postgres user=postgres"
+TOML
+port=$(free_port)
+"$ME_BIN" --config.file="$work/config.toml" --web.listen-address="127.0.0.1:$port" >"$work/log" 2>&1 &
+exporter=$!
+base="http://127.0.0.1:$port"
+wait_http "$base/readyz" 200 30
+
+value() { awk -v s="$1" '$1 == s { print $2 }' <<<"$(curl -sf "$base/metrics")"; }
+wait_value() {  # series expected seconds
+  for _ in $(seq $(($3 * 10))); do
+    [ "$(value "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  fail "$1 did not become $2 within $3s (now: $(value "$1"))"
+}
+wait_value 'pg_up{datname="postgres",target="hung"}' 1 5
+expect_value_now() { [ "$(value "$1")" = "$2" ] || fail "$1 is $(value "$1"), expected $2"; }
+expect_value_now 'pg_up{datname="x",target="blackhole"}' 0
+pass "before the hang: hung=1, blackhole=0 (connect deadline), healthy polled"
+
+# Hang the server: the postmaster and every backend stop answering, sockets stay open.
+postmaster=$(head -1 "$cluster/data/postmaster.pid")
+for pid in "$postmaster" $(pgrep -P "$postmaster"); do
+  kill -STOP "$pid" && stopped_pids+=("$pid")
+done
+hung_at=$(date +%s%N)
+wait_value 'pg_up{datname="postgres",target="hung"}' 0 8
+gave_up_ms=$(( ($(date +%s%N) - hung_at) / 1000000 ))
+pass "hung server: pg_up 0 after ${gave_up_ms}ms (statement_timeout 1s + 2s client guard)"
+
+# /metrics answers fast during the hang, and the healthy target keeps its cadence.
+slowest=0
+first=$(value 'migration_exporter_last_poll_timestamp_seconds{datname="postgres",target="healthy"}')
+for _ in $(seq 20); do
+  ms=$(curl -s -o /dev/null -w '%{time_total}' "$base/metrics" | awk '{ printf "%d", $1 * 1000 }')
+  [ "$ms" -gt "$slowest" ] && slowest=$ms
+  sleep 0.2
+done
+last=$(value 'migration_exporter_last_poll_timestamp_seconds{datname="postgres",target="healthy"}')
+[ "$slowest" -lt 500 ] || fail "a scrape took ${slowest}ms during the hang"
+python3 -c "import sys; d=float('$last')-float('$first'); sys.exit(0 if 2.5 <= d <= 5.5 else 1)" ||
+  fail "healthy target did not keep its 1s cadence: $first -> $last over ~4s"
+pass "during the hang: slowest of 20 scrapes ${slowest}ms; healthy target polled every second"
+
+# Stop while a poll is stuck on the hung server: within a second.
+start=$(date +%s%N)
+kill -TERM "$exporter"
+wait "$exporter" || fail "exit status $? after SIGTERM"
+exporter=""
+elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$elapsed_ms" -lt 1000 ] || fail "SIGTERM took ${elapsed_ms}ms with a hung target"
+pass "SIGTERM with a hung target: exit in ${elapsed_ms}ms"
+
+# The server comes back: a new exporter sees it again.
+for pid in "${stopped_pids[@]}"; do kill -CONT "$pid"; done
+stopped_pids=()
+"$ME_BIN" --config.file="$work/config.toml" --web.listen-address="127.0.0.1:$port" >>"$work/log" 2>&1 &
+exporter=$!
+wait_value 'pg_up{datname="postgres",target="hung"}' 1 10
+pass "after SIGCONT: pg_up 1"
