@@ -171,18 +171,29 @@ std::optional<std::string> expand_environment(const std::string& text, std::stri
 }
 
 std::optional<Config> load_config(const ConfigInputs& inputs, ConfigErrors& errors) {
+  if (inputs.file.empty()) return load_config_text("", inputs, errors);
+  std::ifstream in(inputs.file);
+  if (!in) {
+    errors.add({inputs.file, 0, 0, "", "cannot read the configuration file"});
+    return std::nullopt;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return load_config_text(text.str(), inputs, errors);
+}
+
+std::optional<Config> load_config_text(std::string_view text, const ConfigInputs& inputs,
+                                       ConfigErrors& errors) {
   Config config;
   config.file = inputs.file;
   toml::table root;
-  if (!inputs.file.empty()) {
-    try {
-      root = toml::parse_file(inputs.file);
-    } catch (const toml::parse_error& error) {
-      const auto& begin = error.source().begin;
-      errors.add({inputs.file, static_cast<int>(begin.line), static_cast<int>(begin.column), "",
-                  std::string(error.description())});
-      return std::nullopt;
-    }
+  try {
+    root = toml::parse(text, inputs.file);
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    errors.add({inputs.file, static_cast<int>(begin.line), static_cast<int>(begin.column), "",
+                std::string(error.description())});
+    return std::nullopt;
   }
   const Reader reader{inputs.file, errors};
   reader.check_keys(

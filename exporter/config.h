@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "exporter/config_errors.h"
@@ -41,6 +42,9 @@ struct ConfigInputs {
 
 // Returns the configuration, or nullopt with every problem found in `errors`.
 std::optional<Config> load_config(const ConfigInputs& inputs, ConfigErrors& errors);
+// The same from the file's text (inputs.file only names it in errors); used by the fuzzer.
+std::optional<Config> load_config_text(std::string_view text, const ConfigInputs& inputs,
+                                       ConfigErrors& errors);
 
 // "${NAME}" is replaced by the environment variable NAME ("$$" is a literal "$"). Returns nullopt
 // and sets `missing` when a variable is not set.

@@ -16,7 +16,7 @@ APT_BUILD_PACKAGES=(
 APT_PACKAGES=(
   libgtest-dev
   postgresql-15 postgresql-client-15
-  prometheus curl procps python3 netcat-openbsd gzip wrk openssl
+  prometheus curl procps python3 netcat-openbsd gzip wrk openssl clang-14 libclang-rt-14-dev
 )
 NPM_DIRS=()
 

@@ -1,0 +1,41 @@
+// libFuzzer target: any bytes as an HTTP request, through Beast's parser (with the server's
+// limits) and our routing. Never a crash; every parsed request gets a status the server can send.
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdint>
+#include <cstdlib>
+
+#include "exporter/http_routes.h"
+#include "exporter/http_server.h"
+#include "exporter/metric_builder.h"
+
+namespace http = boost::beast::http;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static mexp::SnapshotStore store([] {
+    auto family = mexp::gauge_family("fuzz_gauge", "A gauge.");
+    mexp::add_gauge(family, {{"a", "b"}}, 1);
+    return std::vector<prometheus::MetricFamily>{family};
+  });
+  static mexp::Routes routes(store, {.ready = [] { return true; },
+                                     .targets_html = [] { return std::string("<p>t</p>"); },
+                                     .reload =
+                                         [] {
+                                           return mexp::ReloadOutcome{false, "no"};
+                                         }});
+  const mexp::HttpLimits limits;
+  http::request_parser<http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits.header_limit));
+  parser.body_limit(limits.body_limit);
+  parser.eager(true);
+  boost::beast::error_code error;
+  parser.put(boost::asio::buffer(data, size), error);
+  if (!error && !parser.is_done()) parser.put_eof(error);
+  if (error || !parser.is_done()) return 0;
+  const auto& request = parser.get();
+  const std::string accept_encoding(request[http::field::accept_encoding]);
+  const auto reply = routes.handle({request.method_string(), request.target(), accept_encoding});
+  if (reply.status < 200 || reply.status > 599 || reply.route.empty()) std::abort();
+  (void)mexp::parse_listen_address;  // keep the server's helpers linked and fuzz-built
+  return 0;
+}
