@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Dependencies of the alerts, Alertmanager and Grafana checks (tests/checks/alerts.sh,
 # alertmanager.sh, dashboards.sh) and of the end-to-end alert proof: promtool and a real Prometheus,
 # amtool and a real Alertmanager (Debian starts no service for it here: the checks run their own

@@ -1,12 +1,14 @@
 // Reads the shipped alerting rules and their promtool tests, checks the conventions that promtool
-// cannot (labels, annotations, runbooks, test coverage) and prints one "alertname<TAB>severity" line
-// per alert for the routing tests. Usage: node alert-rules.mjs <repo root> [--list]
+// cannot (labels, annotations, runbooks, test coverage). With --list it prints one
+// "alertname<TAB>severity" line per alert (routing tests); with --exprs one JSON line per alert,
+// {alert, severity, for, expr} (end-to-end test). Usage: node alert-rules.mjs <repo root> [--list|--exprs]
 import fs from "node:fs";
 import path from "node:path";
 import * as yaml from "js-yaml";
 
 const root = process.argv[2];
 const listOnly = process.argv.includes("--list");
+const exprsOnly = process.argv.includes("--exprs");
 const runbookBase = "https://github.com/migration-exporter/migration_exporter/blob/main/docs/runbooks/";
 const severities = new Set(["critical", "warning"]);
 const problems = [];
@@ -73,6 +75,10 @@ if (problems.length > 0) {
 }
 if (listOnly) {
   for (const [name, rule] of alerts) console.log(`${name}\t${rule.labels.severity}`);
+} else if (exprsOnly) {
+  for (const [name, rule] of alerts) {
+    console.log(JSON.stringify({ alert: name, severity: rule.labels.severity, for: rule.for ?? "0s", expr: rule.expr }));
+  }
 } else {
   console.error(`alert-rules: ${alerts.size} alerts: labels, annotations, runbooks and test coverage ok`);
 }
