@@ -375,6 +375,7 @@ session idler 300 <<SQL
 BEGIN;
 LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;
 SQL
+wait_for 30 exclusive_lock_granted orders || die "the idle session did not take its lock"
 printf 'SELECT count(*) FROM orders;\n' | session reader3 120
 printf 'SELECT count(*) FROM orders;\n' | session reader4 120
 wait_for 30 sessions_waiting 2 || die "the readers did not queue behind the idle transaction"
@@ -418,7 +419,7 @@ wait_resolved history_unreadable MigrationHistoryUnreadable
 echo "scenario pg_down: a second exporter whose database does not exist"
 exporter2_port=$(free_port)
 exporter2_pid=$(start_exporter "$exporter2_port" "$missing_db" "$work/exporter2.log")
-wait_for 30 curl -fsS -o /dev/null "http://127.0.0.1:$exporter2_port/metrics" || die "the second exporter did not serve /metrics"
+wait_for 30 curl -fsS -o /dev/null --stderr /dev/null "http://127.0.0.1:$exporter2_port/metrics" || die "the second exporter did not serve /metrics"
 write_targets "127.0.0.1:$exporter_port" "127.0.0.1:$exporter2_port"
 check_alerts pg_down "PostgreSQLDown" "MigrationExporterCollectorFailing MigrationHistoryUnreadable"
 check_alert_state pg_down PostgreSQLDown
