@@ -5,22 +5,13 @@
 # exporter still stops within a second while a query hangs.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
-cluster=$(mktemp -d /tmp/me-hang.XXXXXX)
+start_private_cluster
 work=$(mktemp -d)
-exporter="" blackhole=""
+on_exit "rm -rf '$work'"
+exporter=""
 stopped_pids=()
-cleanup() {
-  for pid in "${stopped_pids[@]}"; do kill -CONT "$pid" 2>/dev/null || true; done
-  [ -n "$exporter" ] && kill -9 "$exporter" 2>/dev/null || true
-  [ -n "$blackhole" ] && kill -9 "$blackhole" 2>/dev/null || true
-  "$ME_SOURCE_DIR/tests/pg_cluster.sh" stop "$cluster" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$ME_SOURCE_DIR/tests/pg_cluster.sh" start "$cluster" >/dev/null
-set -a; source "$cluster/env"; set +a
-psql -q -v ON_ERROR_STOP=1 -f "$ME_SOURCE_DIR/scripts/demo/seed.sql"
+# Registered after the cluster's stop, so it runs before it: a stopped server cannot shut down.
+on_exit 'for pid in "${stopped_pids[@]}"; do kill -CONT "$pid"; done; [ -z "$exporter" ] || kill -9 "$exporter"'
 use_test_cluster  # the suite's cluster is the healthy neighbour
 healthy_port=$PGPORT
 set -a; source "$cluster/env"; set +a
@@ -28,7 +19,7 @@ set -a; source "$cluster/env"; set +a
 # A server that completes the TCP handshake (the kernel does) but never reads or answers.
 blackhole_port=$(free_port)
 python3 -c 'import socket,sys,time; s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(600)' "$blackhole_port" &
-blackhole=$!
+on_exit "kill -9 $!"
 
 cat >"$work/config.toml" <<TOML
 connect_timeout = "2s"
@@ -51,14 +42,8 @@ exporter=$!
 base="http://127.0.0.1:$port"
 wait_http "$base/readyz" 200 30
 
-value() { awk -v s="$1" '$1 == s { print $2 }' <<<"$(curl -sf "$base/metrics")"; }
-wait_value() {  # series expected seconds
-  for _ in $(seq $(($3 * 10))); do
-    [ "$(value "$1")" = "$2" ] && return 0
-    sleep 0.1
-  done
-  fail "$1 did not become $2 within $3s (now: $(value "$1"))"
-}
+value() { scraped_value "$base" "$1"; }
+wait_value() { wait_scraped "$base" "$@"; }
 wait_value 'pg_up{datname="postgres",target="hung"}' 1 5
 expect_value_now() { [ "$(value "$1")" = "$2" ] || fail "$1 is $(value "$1"), expected $2"; }
 expect_value_now 'pg_up{datname="x",target="blackhole"}' 0

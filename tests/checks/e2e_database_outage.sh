@@ -4,35 +4,19 @@
 # again within a poll interval (plus the reconnect backoff, capped at that interval).
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 
-cluster=$(mktemp -d /tmp/me-outage.XXXXXX)
+start_private_cluster
 work=$(mktemp -d)
-exporter=""
-cleanup() {
-  [ -n "$exporter" ] && kill -9 "$exporter" 2>/dev/null || true
-  "$ME_SOURCE_DIR/tests/pg_cluster.sh" stop "$cluster" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$ME_SOURCE_DIR/tests/pg_cluster.sh" start "$cluster" >/dev/null
-set -a; source "$cluster/env"; set +a
-psql -q -v ON_ERROR_STOP=1 -f "$ME_SOURCE_DIR/scripts/demo/seed.sql"
+on_exit "rm -rf '$work'"
 
 port=$(free_port)
 DATA_SOURCE_NAME="host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres connect_timeout=2" \
   "$ME_BIN" --web.listen-address="127.0.0.1:$port" --poll.interval=1s >"$work/log" 2>&1 &
 exporter=$!
+on_exit "kill -9 $exporter"
 base="http://127.0.0.1:$port"
 wait_http "$base/readyz" 200 20
-
-value() { curl -sf "$base/metrics" | awk -v s="$1" '$1 == s { print $2 }'; }
-wait_value() {  # series expected seconds
-  for _ in $(seq $(($3 * 10))); do
-    [ "$(value "$1")" = "$2" ] && return 0
-    sleep 0.1
-  done
-  fail "$1 did not become $2 within $3s (now: $(value "$1"))"
-}
+value() { scraped_value "$base" "$1"; }
+wait_value() { wait_scraped "$base" "$@"; }
 
 wait_value 'pg_up{datname="postgres"}' 1 5
 pass "pg_up 1 while the server runs"

@@ -4,28 +4,21 @@
 # server never holds more than the exporter's one connection.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
 cycles=${ME_SOAK_CYCLES:-100}
+warm=$((cycles < 10 ? cycles : 10))  # allocator warm-up cycles before RSS must stay flat
 
-cluster=$(mktemp -d /tmp/me-soak.XXXXXX)
+start_private_cluster
 work=$(mktemp -d)
-exporter=""
-cleanup() {
-  [ -n "$exporter" ] && kill -9 "$exporter" 2>/dev/null || true
-  "$ME_SOURCE_DIR/tests/pg_cluster.sh" stop "$cluster" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-"$ME_SOURCE_DIR/tests/pg_cluster.sh" start "$cluster" >/dev/null
-set -a; source "$cluster/env"; set +a
-psql -q -v ON_ERROR_STOP=1 -f "$ME_SOURCE_DIR/scripts/demo/seed.sql"
+on_exit "rm -rf '$work'"
 
 port=$(free_port)
 DATA_SOURCE_NAME="host=127.0.0.1 port=$PGPORT dbname=postgres user=postgres connect_timeout=2" \
   "$ME_BIN" --web.listen-address="127.0.0.1:$port" --poll.interval=200ms >"$work/log" 2>&1 &
 exporter=$!
+on_exit "kill -9 $exporter"
 base="http://127.0.0.1:$port"
 wait_http "$base/readyz" 200 20
 
-up() { awk '$1 == "pg_up{datname=\"postgres\"}" { print $2 }' <<<"$(curl -sf "$base/metrics")"; }
+up() { scraped_value "$base" 'pg_up{datname="postgres"}'; }
 wait_up() {
   for _ in $(seq 100); do [ "$(up)" = "$1" ] && return 0; sleep 0.05; done
   fail "cycle $2: pg_up did not become $1"
@@ -40,7 +33,7 @@ for cycle in $(seq "$cycles"); do
   wait_up 0 "$cycle"
   "$ME_SOURCE_DIR/tests/pg_cluster.sh" resume "$cluster"
   wait_up 1 "$cycle"
-  if [ "$cycle" -eq 10 ]; then read -r fds10 threads10 rss10 <<<"$(sample)"; fi
+  if [ "$cycle" -eq "$warm" ]; then read -r fds10 threads10 rss10 <<<"$(sample)"; fi
 done
 read -r fds1 threads1 rss1 <<<"$(sample)"
 connections=$(psql -At -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'migration_exporter'")

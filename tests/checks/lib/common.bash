@@ -40,3 +40,34 @@ expect_metric() {
   [ "$got" = "$expected" ] || fail "$series = $got, expected $expected"
   pass "$series = $expected"
 }
+
+# Commands run when the check exits, last registered first (kill the exporter before its cluster).
+_exit_actions=()
+on_exit() { _exit_actions+=("$1"); }
+_run_exit_actions() {
+  local i
+  for ((i = ${#_exit_actions[@]} - 1; i >= 0; i--)); do eval "${_exit_actions[$i]}" >/dev/null 2>&1 || true; done
+}
+trap _run_exit_actions EXIT
+
+# A cluster of the check's own (for outages it may cause), seeded with the demo history; exports
+# its PG* variables and sets `cluster` to its directory. Stopped and deleted on exit.
+start_private_cluster() {
+  cluster=$(mktemp -d /tmp/me-check.XXXXXX)
+  on_exit "'$ME_SOURCE_DIR/tests/pg_cluster.sh' stop '$cluster'"
+  "$ME_SOURCE_DIR/tests/pg_cluster.sh" start "$cluster" >/dev/null
+  set -a; source "$cluster/env"; set +a
+  psql -q -v ON_ERROR_STOP=1 -f "$ME_SOURCE_DIR/scripts/demo/seed.sql"
+}
+
+# scraped_value BASE_URL SERIES -> the value of one series (no labels with spaces)
+scraped_value() { awk -v s="$2" '$1 == s { print $2 }' <<<"$(curl -sf "$1/metrics")"; }
+
+# wait_scraped BASE_URL SERIES EXPECTED SECONDS
+wait_scraped() {
+  for _ in $(seq $(($4 * 10))); do
+    [ "$(scraped_value "$1" "$2")" = "$3" ] && return 0
+    sleep 0.1
+  done
+  fail "$2 did not become $3 within $4s (now: $(scraped_value "$1" "$2"))"
+}
