@@ -143,7 +143,7 @@ pg_dir=$(mktemp -d /tmp/me-ctr-pg.XXXXXX)
 # shellcheck source=/dev/null
 source "$pg_dir/env"
 export PGHOST PGPORT PGUSER PGDATABASE
-psql -X -q -v ON_ERROR_STOP=1 -f "$root/deploy/compose/seed/flyway_demo.sql" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -f "$root/scripts/demo/seed.sql" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -f "$root/deploy/sql/monitor_role.sql" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -c "ALTER ROLE migration_exporter PASSWORD 'container-check'"
 listen_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -167,7 +167,7 @@ done
 curl -fsS "http://127.0.0.1:$listen_port/metrics" -o "$body" \
   || { podman logs "$container" >&2; die "no /metrics from the container"; }
 grep -Eq '^pg_up(\{[^}]*\})? 1$' "$body" || { head -n 40 "$body" >&2; die "pg_up is not 1 in the container's /metrics"; }
-grep -Eq '^migration_failed\{[^}]*table="flyway_schema_history"[^}]*\} 1$' "$body" \
+grep -Eq '^migration_failed\{[^}]*table="flyway_schema_history"[^}]*\} 2$' "$body" \
   || { grep -E '^migration_' "$body" | head -n 20 >&2; die "the seeded failed migration is not in /metrics"; }
 log "/metrics from the container: $(grep -vc '^#' "$body") samples, pg_up 1, the seeded failure reported"
 node "$root/tests/tools/deploy/validate_platforms.mjs" "$root/deploy" "$work" "$body" | head -n 1
