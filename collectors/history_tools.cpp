@@ -1,6 +1,7 @@
 // The registry of history-table descriptions and the shared SQL helpers they use.
 #include "collectors/history_tools.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mexp {
@@ -25,6 +26,52 @@ const HistoryTool* find_history_tool(const std::string& name) {
     if (tool.name == name) return &tool;
   }
   return nullptr;
+}
+
+std::vector<std::string> missing_history_columns(const HistoryTool& tool,
+                                                 const std::vector<std::string>& columns) {
+  std::vector<std::string> missing;
+  for (const auto& required : tool.required_columns) {
+    // "name" matches a column of any type, "name type" only that type.
+    const bool typed = required.find(' ') != std::string::npos;
+    const bool present = std::any_of(columns.begin(), columns.end(), [&](const std::string& c) {
+      return typed ? c == required : c.compare(0, required.size() + 1, required + " ") == 0;
+    });
+    if (!present) missing.push_back(required);
+  }
+  return missing;
+}
+
+const HistoryTool* match_history_tool(const std::string& table,
+                                      const std::vector<std::string>& columns,
+                                      const std::vector<std::string>& companions) {
+  const HistoryTool* best = nullptr;
+  std::size_t best_requirements = 0;
+  for (const auto& tool : mutable_tools()) {
+    if (std::find(tool.table_names.begin(), tool.table_names.end(), table) ==
+            tool.table_names.end() ||
+        !missing_history_columns(tool, columns).empty() ||
+        !std::all_of(tool.companion_tables.begin(), tool.companion_tables.end(),
+                     [&](const std::string& companion) {
+                       return std::find(companions.begin(), companions.end(), companion) !=
+                              companions.end();
+                     })) {
+      continue;
+    }
+    const std::size_t requirements = tool.required_columns.size() + tool.companion_tables.size();
+    // Ties go to the alphabetically first name, so the choice never depends on link order.
+    if (best == nullptr || requirements > best_requirements ||
+        (requirements == best_requirements && tool.name < best->name)) {
+      best = &tool;
+      best_requirements = requirements;
+    }
+  }
+  return best;
+}
+
+std::string history_leading_number_key_sql(const std::string& column) {
+  return "(CASE WHEN " + column + " ~ '^[0-9]' THEN ARRAY[substring(" + column +
+         " FROM '^[0-9]{1,60}')::numeric] END)";
 }
 
 std::string history_version_key_sql(const std::string& column) {
