@@ -74,6 +74,15 @@ std::string history_leading_number_key_sql(const std::string& column) {
          " FROM '^[0-9]{1,60}')::numeric] END)";
 }
 
+std::string history_advisory_lock_held_sql(long long key) {
+  const auto unsigned_key = static_cast<unsigned long long>(key);
+  return "EXISTS (SELECT FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND granted AND "
+         "database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()) "
+         "AND classid = '" +
+         std::to_string(unsigned_key >> 32) + "'::oid AND objid = '" +
+         std::to_string(unsigned_key & 0xFFFFFFFFULL) + "'::oid AND objsubid = 1)";
+}
+
 std::string history_version_key_sql(const std::string& column) {
   return "(SELECT array_agg(CASE WHEN part ~ '^[0-9]{1,60}$' THEN part::numeric END ORDER BY "
          "position) "

@@ -70,5 +70,8 @@ std::string history_version_key_sql(const std::string& column);
 // SQL expression: the leading digits of a name as a one-part key ("20240105120000_init" →
 // {20240105120000}), NULL when the name does not start with a digit.
 std::string history_leading_number_key_sql(const std::string& column);
+// SQL boolean: some session of this database holds the advisory lock `key` (as taken by
+// pg_advisory_lock(bigint)) right now. Tells a migration that is running from one that died.
+std::string history_advisory_lock_held_sql(long long key);
 
 }  // namespace mexp
