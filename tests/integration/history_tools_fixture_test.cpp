@@ -320,3 +320,37 @@ TEST(HistoryLaravel, BatchesAndRollbackOfTheLastBatch) {
   EXPECT_EQ(current_version(samples, t), "2019_08_19_000000_create_failed_jobs");
   EXPECT_EQ(samples.get("migration_rollbacks", t), 1);
 }
+
+TEST(HistoryRollbacks, ARecordedUndoOrRepairIsNotCountedAgainAsABackwardMove) {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE flyway_schema_history (installed_rank INT NOT NULL PRIMARY KEY, version "
+      "VARCHAR(50), description VARCHAR(200) NOT NULL, type VARCHAR(20) NOT NULL, script "
+      "VARCHAR(1000) NOT NULL, checksum INTEGER, installed_by VARCHAR(100) NOT NULL, installed_on "
+      "TIMESTAMP NOT NULL DEFAULT now(), execution_time INTEGER NOT NULL, success BOOLEAN NOT "
+      "NULL)");
+  db.grant_select("public.flyway_schema_history");
+  const auto row = [&](int rank, const std::string& version, const std::string& type) {
+    db.exec("INSERT INTO flyway_schema_history VALUES (" + std::to_string(rank) + ", '" + version +
+            "', 'd', '" + type + "', 's', NULL, 'me', now(), 10, true)");
+  };
+  row(1, "1", "SQL");
+  row(2, "2", "SQL");
+  row(3, "3", "SQL");
+  auto session = monitor_session(db);
+  auto collector = make_collector("history");
+  const auto t = table_labels("flyway", "public", "flyway_schema_history");
+  EXPECT_EQ(collect(*collector, *session).get("migration_rollbacks", t), 0);
+  row(4, "3", "UNDO_SQL");  // recorded: counted once, from the row
+  auto samples = collect(*collector, *session);
+  EXPECT_EQ(current_version(samples, t), "2");
+  EXPECT_EQ(samples.get("migration_rollbacks", t), 1);
+  row(5, "2", "DELETE");  // flyway repair: the version leaves the applied set, not a rollback
+  samples = collect(*collector, *session);
+  EXPECT_EQ(current_version(samples, t), "1");
+  EXPECT_EQ(samples.get("migration_rollbacks", t), 1);
+  db.exec("DELETE FROM flyway_schema_history WHERE installed_rank >= 2");  // rows deleted by hand
+  samples = collect(*collector, *session);
+  EXPECT_EQ(current_version(samples, t), "1");
+  EXPECT_EQ(samples.get("migration_rollbacks", t), 0) << "no move: the current version stayed 1";
+}
