@@ -15,7 +15,11 @@ std::vector<HistoryTool>& mutable_tools() {
 bool register_history_tool(HistoryTool tool) {
   if (find_history_tool(tool.name) != nullptr)
     throw std::logic_error("history tool registered twice: " + tool.name);
-  mutable_tools().push_back(std::move(tool));
+  // Kept sorted by name, so listings (config errors, docs) do not depend on link order.
+  auto& tools = mutable_tools();
+  const auto position = std::find_if(tools.begin(), tools.end(),
+                                     [&](const HistoryTool& t) { return tool.name < t.name; });
+  tools.insert(position, std::move(tool));
   return true;
 }
 

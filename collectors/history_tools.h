@@ -51,7 +51,7 @@ struct HistoryTool {
 
 // Called from a static initialiser in each tool's description file.
 bool register_history_tool(HistoryTool tool);
-const std::vector<HistoryTool>& history_tools();
+const std::vector<HistoryTool>& history_tools();  // sorted by name
 const HistoryTool* find_history_tool(const std::string& name);
 
 // The tool a detected table belongs to, given the table's name, its columns ("name type") and the

@@ -7,8 +7,10 @@
 check_name=npm
 source "$(dirname "${BASH_SOURCE[0]}")/lib/history_tools.bash"
 bin="$tools_dir/node_modules/.bin"
-for tool in knex sequelize-cli typeorm node-pg-migrate postgrator graphile-migrate dbmate; do
-  require_tool "$bin/$tool" "npm ci in tests/tools/history"
+dbmate_bin="$tools_dir/node_modules/@dbmate/linux-x64/bin/dbmate"
+for tool in "$bin/knex" "$bin/sequelize-cli" "$bin/typeorm" "$bin/node-pg-migrate" "$bin/postgrator" \
+  "$bin/graphile-migrate" "$dbmate_bin"; do
+  require_tool "$tool" "npm ci in tests/tools/history"
 done
 url="postgres://postgres@127.0.0.1:$PGPORT/$db"
 
@@ -43,7 +45,7 @@ graphile migrate || fail "graphile-migrate migrate failed"
 cp "$tools_dir/graphile-migrate/broken/000003-broken.sql" "$work/graphile/migrations/committed/"
 if graphile migrate; then fail "graphile-migrate applied the broken migration"; fi
 
-dbmate() { "$bin/dbmate" --url "$url?sslmode=disable" --migrations-dir "$tools_dir/dbmate/migrations" --no-dump-schema "$@" >>"$work/dbmate.log" 2>&1; }
+dbmate() { "$dbmate_bin" --url "$url?sslmode=disable" --migrations-dir "$tools_dir/dbmate/migrations" --no-dump-schema "$@" >>"$work/dbmate.log" 2>&1; }
 if dbmate up; then fail "dbmate applied the broken migration"; fi
 pass "knex, sequelize, typeorm, node-pg-migrate, postgrator, graphile-migrate, dbmate migrated (each failed once, as meant)"
 
