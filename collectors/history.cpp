@@ -1,7 +1,9 @@
 // The history collector: finds every known migration-history table (auto-detected by name, plus
 // tables named in the config), and exports the migration_* history families for each, computed
 // on the server with one statement per table (a 100k-row history never crosses the wire).
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -31,6 +33,14 @@ struct WatchedTable {
   std::string schema, table;
   bool readable = false;
   bool found = false;
+  std::vector<std::string> missing_columns;  // a configured table that is not this tool's shape
+};
+
+// What the collector remembers of a table between polls to see its current version move back.
+struct VersionTrail {
+  std::optional<std::string> last_key;   // version_key of the last current version seen
+  std::optional<double> explained_rows;  // undo and delete rows at the last poll
+  double observed_rollbacks = 0;         // backward moves not explained by recorded rows
 };
 
 std::string pg_text_array(const std::vector<std::string>& values) {
@@ -55,10 +65,26 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
-// One statement per table. It returns rows of three kinds, all as text in columns c1..c10:
+// Splits a string_agg(..., chr(31)) result.
+std::vector<std::string> split_units(std::string_view text) {
+  std::vector<std::string> parts;
+  if (text.empty()) return parts;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\x1f', start)) != std::string_view::npos;
+       start = end + 1) {
+    parts.emplace_back(text.substr(start, end - start));
+  }
+  parts.emplace_back(text.substr(start));
+  return parts;
+}
+
+// One statement per table. It returns rows of three kinds, all as text in columns c1..c12:
 //   summary: applied, failed, rollbacks, last_applied, last_success, last_failure, last_duration,
-//            duration_count, duration_sum, comma-joined cumulative bucket counts
-//   current: version, description (the highest version whose latest state is applied)
+//            duration_count, duration_sum, comma-joined cumulative bucket counts, whether the
+//            current version is below $2 (last poll's version_key), rows that explain such a
+//            move (undo and delete rows)
+//   current: version, description, version_key (the highest version whose latest state is
+//            applied; every applied row for a tool that records only its current state)
 //   recent:  version, description, type, script, installed_by, success (the latest $1 rows)
 std::string history_statement(const HistoryTool& tool, const std::string& qualified_table) {
   std::string buckets;
@@ -96,9 +122,10 @@ std::string history_statement(const HistoryTool& tool, const std::string& qualif
          "WHERE version IS NOT NULL AND ((success AND kind IN ('apply', 'undo', 'baseline')) OR "
          "kind = 'delete') "
          "ORDER BY version, ordinal DESC), "
-         "current_version AS (SELECT version, description FROM states WHERE kind IN ('apply', "
-         "'baseline') "
-         "ORDER BY version_key DESC NULLS LAST, version DESC LIMIT 1), "
+         "current_version AS (SELECT version, description, version_key FROM states WHERE kind IN "
+         "('apply', 'baseline') ORDER BY version_key DESC NULLS LAST, version DESC LIMIT " +
+         std::string(tool.records_history ? "1" : "greatest($1::int, 1)") +
+         "), "
          "latest AS (SELECT * FROM h ORDER BY ordinal DESC LIMIT $1::int), "
          // Identical label sets would be duplicate series: keep the latest of each.
          "recent AS (SELECT DISTINCT ON (coalesce(version, ''), description, type, script, "
@@ -110,13 +137,17 @@ std::string history_statement(const HistoryTool& tool, const std::string& qualif
          "last_applied::text AS c4, last_success::text AS c5, last_failure::text AS c6, "
          "(SELECT duration_seconds FROM last_run)::text AS c7, duration_count::text AS c8, "
          "duration_sum::text AS c9, "
-         "buckets AS c10 FROM s "
-         "UNION ALL SELECT 'current', version, description, NULL, NULL, NULL, NULL, NULL, NULL, "
-         "NULL, NULL "
+         "buckets AS c10, "
+         "((SELECT max(version_key) FROM current_version) < $2::numeric[])::text AS c11, "
+         "(SELECT count(*) FROM h WHERE success AND kind IN ('undo', 'delete'))::text AS c12 "
+         "FROM s "
+         "UNION ALL SELECT 'current', version, description, version_key::text, NULL, NULL, NULL, "
+         "NULL, NULL, NULL, NULL, NULL, NULL "
          "FROM current_version "
-         "UNION ALL SELECT 'recent', coalesce(version, ''), description, type, script, "
-         "coalesce(installed_by, ''), "
-         "CASE WHEN success THEN 'true' ELSE 'false' END, NULL, NULL, NULL, NULL FROM recent";
+         "UNION ALL SELECT 'recent', coalesce(version, ''), coalesce(description, ''), "
+         "coalesce(type, ''), coalesce(script, ''), coalesce(installed_by, ''), "
+         "CASE WHEN success THEN 'true' ELSE 'false' END, NULL, NULL, NULL, NULL, NULL, NULL "
+         "FROM recent";
 }
 
 class HistoryFamilies {
@@ -130,7 +161,9 @@ class HistoryFamilies {
         failed_(gauge_family("migration_failed",
                              "Failed migration runs recorded in the history table.")),
         rollbacks_(gauge_family("migration_rollbacks",
-                                "Successful undo (rollback) runs recorded in the history table.")),
+                                "Rollbacks: undo runs recorded in the history table, plus moves of "
+                                "the current version to a lower one seen between polls without a "
+                                "recorded undo (since the exporter started).")),
         last_applied_(gauge_family(
             "migration_last_applied_timestamp_seconds",
             "When the latest migration run (any outcome) started, as a Unix timestamp.")),
@@ -152,12 +185,14 @@ class HistoryFamilies {
 
   prometheus::MetricFamily& up() { return up_; }
 
-  void add(const HistoryTool& tool, const Labels& labels, const PgResult& result) {
+  void add(const HistoryTool& tool, const Labels& labels, const PgResult& result,
+           double observed_rollbacks) {
     for (int row = 0; row < result.rows(); ++row) {
       const std::string_view kind = result.text(row, 0);
       if (kind == "summary") {
-        add_gauge(applied_, labels, result.number(row, 1));
-        add_gauge(rollbacks_, labels, result.number(row, 3));
+        if (tool.records_history) add_gauge(applied_, labels, result.number(row, 1));
+        if (tool.orders_versions)
+          add_gauge(rollbacks_, labels, result.number(row, 3) + observed_rollbacks);
         add_optional(last_applied_, labels, result.optional_number(row, 4));
         add_optional(last_success_, labels, result.optional_number(row, 5));
         if (tool.records_failures) {
@@ -225,22 +260,28 @@ class HistoryCollector : public Collector {
       const Labels labels = with_labels(
           context.base_labels,
           {{"tool", table.tool->name}, {"schema", table.schema}, {"table", table.table}});
-      if (!table.found || !table.readable) {
-        warn_once(table,
-                  table.found
-                      ? "no SELECT privilege on history table (grant it to the monitoring role)"
-                      : "configured history table not found");
+      if (!table.found || !table.readable || !table.missing_columns.empty()) {
+        std::string why = "configured history table not found";
+        if (table.found && !table.readable) {
+          why = "no SELECT privilege on history table (grant it to the monitoring role)";
+        } else if (table.found) {
+          why = "table lacks the tool's columns:";
+          for (const auto& column : table.missing_columns) why += " " + column;
+        }
+        warn_once(table, why);
         add_gauge(families.up(), labels, 0);
         continue;
       }
       const auto key = std::make_pair(table.schema, table.table);
+      auto& trail = trails_[key];
       try {
         auto result = context.session.query(
             history_statement(*table.tool, context.session.escape_identifier(table.schema) + "." +
                                                context.session.escape_identifier(table.table)),
-            {std::to_string(options_.info_limit)});
+            {std::to_string(options_.info_limit), trail.last_key});
+        follow_current_version(result, trail);
         add_gauge(families.up(), labels, 1);
-        families.add(*table.tool, labels, result);
+        families.add(*table.tool, labels, result, trail.observed_rollbacks);
         cached_next.insert_or_assign(key, std::move(result));
         warned_.erase(key);
       } catch (const PgError& error) {
@@ -250,7 +291,7 @@ class HistoryCollector : public Collector {
           // A migration holds a lock on the history table itself: report what we read last poll
           // rather than queue behind it or flap migration_history_up.
           add_gauge(families.up(), labels, 1);
-          families.add(*table.tool, labels, cached->second);
+          families.add(*table.tool, labels, cached->second, trail.observed_rollbacks);
           cached_next.insert_or_assign(key, std::move(cached->second));
           continue;
         }
@@ -263,27 +304,62 @@ class HistoryCollector : public Collector {
   }
 
  private:
+  // A current version lower than last poll's, with no new undo or delete row to explain it, is a
+  // rollback the table did not record (a down migration that deleted its row, golang-migrate's
+  // version going back). A poll without a current version (all reverted, golang-migrate dirty)
+  // keeps the last key, so the move is judged when a version shows again.
+  static void follow_current_version(const PgResult& result, VersionTrail& trail) {
+    std::optional<double> explained_before = trail.explained_rows;
+    for (int row = 0; row < result.rows(); ++row) {
+      const std::string_view kind = result.text(row, 0);
+      if (kind == "summary") {
+        trail.explained_rows = result.number(row, 12);
+        if (result.text(row, 11) == "true" && explained_before &&
+            *trail.explained_rows <= *explained_before) {
+          trail.observed_rollbacks += 1;
+        }
+      } else if (kind == "current" && !result.is_null(row, 3)) {
+        trail.last_key = std::string(result.text(row, 3));
+      }
+    }
+  }
+
   std::vector<WatchedTable> find_tables(PgSession& session) {
-    std::vector<std::string> names;
-    for (const auto& tool : history_tools())
+    std::vector<std::string> names, companions;
+    for (const auto& tool : history_tools()) {
       names.insert(names.end(), tool.table_names.begin(), tool.table_names.end());
+      companions.insert(companions.end(), tool.companion_tables.begin(),
+                        tool.companion_tables.end());
+    }
     for (const auto& table : options_.tables) names.push_back(table.table);
+    // Columns and companion tables come back joined by chr(31), for the tools' requirements.
     auto result = session.query(
         "SELECT n.nspname, c.relname, has_schema_privilege(n.oid, 'USAGE') AND "
-        "has_table_privilege(c.oid, 'SELECT') "
+        "has_table_privilege(c.oid, 'SELECT'), "
+        "(SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, NULL), chr(31)) "
+        "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT "
+        "a.attisdropped), "
+        "(SELECT string_agg(s.relname, chr(31)) FROM pg_catalog.pg_class s "
+        "WHERE s.relnamespace = c.relnamespace AND s.relname = ANY($2::text[])) "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = ANY($1::text[]) "
         "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' ORDER BY 1, 2",
-        {pg_text_array(names)});
+        {pg_text_array(names), pg_text_array(companions)});
     std::vector<WatchedTable> tables;
     std::set<std::pair<std::string, std::string>> seen;
     for (const auto& explicit_table : options_.tables) {
-      WatchedTable watched{find_history_tool(explicit_table.tool), explicit_table.schema,
-                           explicit_table.table};
+      WatchedTable watched{find_history_tool(explicit_table.tool),
+                           explicit_table.schema,
+                           explicit_table.table,
+                           false,
+                           false,
+                           {}};
       for (int row = 0; row < result.rows(); ++row) {
         if (result.text(row, 0) == watched.schema && result.text(row, 1) == watched.table) {
           watched.found = true;
           watched.readable = result.boolean(row, 2);
+          watched.missing_columns =
+              missing_history_columns(*watched.tool, split_units(result.text(row, 3)));
         }
       }
       seen.emplace(watched.schema, watched.table);
@@ -298,13 +374,11 @@ class HistoryCollector : public Collector {
                                                  schema) == options_.schemas.end()) {
         continue;
       }
-      for (const auto& tool : history_tools()) {
-        if (std::find(tool.table_names.begin(), tool.table_names.end(), table) ==
-            tool.table_names.end())
-          continue;
-        tables.push_back({&tool, schema, table, result.boolean(row, 2), true});
-        break;
-      }
+      // A table of a known name whose columns fit no tool belongs to something else: skip it.
+      const auto* tool = match_history_tool(table, split_units(result.text(row, 3)),
+                                            split_units(result.text(row, 4)));
+      if (tool != nullptr)
+        tables.push_back({tool, schema, table, result.boolean(row, 2), true, {}});
     }
     return tables;
   }
@@ -320,6 +394,7 @@ class HistoryCollector : public Collector {
 
   Options options_;
   std::map<std::pair<std::string, std::string>, PgResult> cache_;
+  std::map<std::pair<std::string, std::string>, VersionTrail> trails_;
   std::set<std::pair<std::string, std::string>> warned_;
 };
 

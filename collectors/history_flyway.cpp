@@ -14,6 +14,9 @@ namespace {
 const bool registered = register_history_tool({
     .name = "flyway",
     .table_names = {"flyway_schema_history"},
+    .required_columns = {"installed_rank", "version", "description", "type", "script",
+                         "installed_by", "installed_on", "execution_time", "success"},
+    .companion_tables = {},
     .normalized_sql =
         "SELECT CASE WHEN type = 'SCHEMA' THEN 'marker' WHEN type = 'DELETE' THEN 'delete' "
         "WHEN type = 'BASELINE' THEN 'baseline' WHEN left(type, 5) = 'UNDO_' THEN 'undo' ELSE "
@@ -30,8 +33,10 @@ const bool registered = register_history_tool({
         "script, installed_by, installed_on::timestamptz AS applied_at, execution_time / 1000.0 AS "
         "duration_seconds, "
         "success, installed_rank::bigint AS ordinal FROM {table}",
+    .records_history = true,
     .records_duration = true,
     .records_failures = true,
+    .orders_versions = true,
 });
 
 }  // namespace

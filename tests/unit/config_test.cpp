@@ -174,7 +174,10 @@ tables = [{ tool = "flyway", schema = "app" }, { tool = "nosuchtool", schema = "
   const std::vector<std::string> expected = {
       "2:11: key 'collectors.history.tables[0].table': is required (a non-empty string)",
       "2:106: key 'collectors.history.tables[1].extra': unknown key",
-      "2:57: key 'collectors.history.tables[1].tool': unknown tool 'nosuchtool' (known: flyway)",
+      "2:57: key 'collectors.history.tables[1].tool': unknown tool 'nosuchtool' (known: "
+      "alembic, atlas, confiture, dbmate, diesel, django, efcore, flyway, golang-migrate, goose, "
+      "graphile-migrate, knex, laravel, liquibase, node-pg-migrate, postgrator, prisma, rails, "
+      "sequelize, sqitch, typeorm)",
   };
   for (const auto& message : expected) {
     EXPECT_NE(std::find(errors.begin(), errors.end(), message), errors.end())

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# End to end with the real Debian-packaged tools: Sqitch, Alembic, Django and ActiveRecord each
+# migrate one database (successful migrations, then one that fails), the exporter scrapes it as the
+# least-privilege role, and every tool's series are asserted; then each rolls back and the
+# rollbacks are asserted (Sqitch's recorded revert, Django's and Rails' deleted rows seen as the
+# current version moving back; Alembic cannot tell, so it exports no rollback series).
+check_name=debian
+source "$(dirname "${BASH_SOURCE[0]}")/lib/history_tools.bash"
+python=/usr/bin/python3  # Debian's, where python3-alembic and python3-django live
+require_tool sqitch "Debian packages sqitch libdbd-pg-perl"
+require_tool ruby "Debian packages ruby-activerecord ruby-pg"
+$python -c 'import alembic, django, psycopg2' 2>/dev/null \
+  || fail "alembic/django/psycopg2 missing for $python: Debian packages python3-alembic python3-django python3-psycopg2"
+ruby -e 'require "active_record"; require "pg"' 2>/dev/null \
+  || fail "ActiveRecord missing: Debian packages ruby-activerecord ruby-pg"
+
+# --- the tools migrate: two good changes each, then a failing one (its error output is expected)
+sqitch_target="db:pg://postgres@127.0.0.1:$PGPORT/$db"
+sqitch_run() {
+  (cd "$tools_dir/sqitch" && SQITCH_FULLNAME="Test Deployer" SQITCH_EMAIL=deployer@example.com \
+    sqitch --quiet "$@" "$sqitch_target")
+}
+sqitch_run deploy --to orders || fail "sqitch deploy failed"
+if sqitch_run deploy >"$work/sqitch.err" 2>&1; then fail "sqitch deployed the broken change"; fi
+
+export ALEMBIC_URL="postgresql://postgres@127.0.0.1:$PGPORT/$db"
+alembic() { $python -m alembic -c "$tools_dir/alembic/alembic.ini" "$@"; }
+alembic upgrade b2b2b2b2b2b2 || fail "alembic upgrade failed"
+if alembic upgrade c3c3c3c3c3c3 >"$work/alembic.err" 2>&1; then fail "alembic ran the broken revision"; fi
+alembic upgrade d4d4d4d4d4d4 || fail "alembic upgrade of the second branch failed"
+
+django() { (cd "$tools_dir/django" && DJANGO_DB="$db" DJANGO_SETTINGS_MODULE=settings \
+  PYTHONPATH="$tools_dir/django" $python -m django "$@" -v 0); }
+django migrate shop 0002 || fail "django migrate failed"
+if django migrate shop >"$work/django.err" 2>&1; then fail "django applied the broken migration"; fi
+
+rails() { RAILS_DB="$db" ruby "$tools_dir/rails/migrate.rb" "$@"; }
+rails up 20260101000100 || fail "ActiveRecord migrate failed"
+if rails up >"$work/rails.err" 2>&1; then fail "ActiveRecord applied the broken migration"; fi
+pass "sqitch, alembic, django and ActiveRecord migrated (each failed once, as meant)"
+
+start_exporter
+scrape
+
+sq=$(labels sqitch sqitch events)
+expect_metric "$work/metrics" "migration_history_up{$sq}" 1
+expect_metric "$work/metrics" "migration_applied{$sq}" 2
+expect_metric "$work/metrics" "migration_failed{$sq}" 1
+expect_metric "$work/metrics" "migration_rollbacks{$sq}" 0
+expect_metric "$work/metrics" "migration_current_version_info{$sq,version=\"orders\",description=\"Add orders\"}" 1
+expect_close "migration_last_failure_timestamp_seconds{$sq}" \
+  "$(sql "SELECT extract(epoch FROM committed_at) FROM sqitch.events WHERE event = 'fail'")"
+expect_close "migration_last_success_timestamp_seconds{$sq}" \
+  "$(sql "SELECT extract(epoch FROM committed_at) FROM sqitch.events WHERE change = 'orders'")"
+expect_metric "$work/metrics" "migration_info{$sq,version=\"broken\",description=\"Fails on purpose\",type=\"fail\",script=\"\",installed_by=\"Test Deployer\",success=\"false\"}" 1
+expect_absent "migration_duration_seconds_count{$sq}"
+
+al=$(labels alembic public alembic_version)
+expect_metric "$work/metrics" "migration_history_up{$al}" 1
+expect_metric "$work/metrics" "migration_current_version_info{$al,version=\"b2b2b2b2b2b2\",description=\"\"}" 1
+expect_metric "$work/metrics" "migration_current_version_info{$al,version=\"d4d4d4d4d4d4\",description=\"\"}" 1
+[ "$(count_series migration_current_version_info "$al")" = 2 ] || fail "alembic: expected exactly 2 heads"
+pass "alembic: one current version per head (2)"
+for family in migration_applied migration_failed migration_rollbacks migration_last_applied_timestamp_seconds; do
+  expect_absent "$family{$al}"
+done
+
+dj=$(labels django public django_migrations)
+expect_metric "$work/metrics" "migration_history_up{$dj}" 1
+expect_metric "$work/metrics" "migration_applied{$dj}" 2
+expect_metric "$work/metrics" "migration_rollbacks{$dj}" 0
+expect_metric "$work/metrics" "migration_current_version_info{$dj,version=\"shop.0002_orders\",description=\"\"}" 1
+expect_close "migration_last_applied_timestamp_seconds{$dj}" \
+  "$(sql "SELECT extract(epoch FROM max(applied)) FROM django_migrations")"
+expect_absent "migration_failed{$dj}"
+expect_absent "migration_last_duration_seconds{$dj}"
+
+rb=$(labels rails public schema_migrations)
+expect_metric "$work/metrics" "migration_history_up{$rb}" 1
+expect_metric "$work/metrics" "migration_applied{$rb}" 2
+expect_metric "$work/metrics" "migration_current_version_info{$rb,version=\"20260101000100\",description=\"\"}" 1
+expect_absent "migration_failed{$rb}"
+expect_absent "migration_last_applied_timestamp_seconds{$rb}"
+[ "$(grep -c '^migration_history_up{' "$work/metrics")" = 4 ] || fail "expected exactly 4 history tables"
+pass "exactly the 4 tools' tables were detected (ar_internal_metadata and sqitch's other tables are not histories)"
+
+# --- rollbacks (the last one is waited for: every earlier one is then in the same poll)
+alembic downgrade reports@-1 || fail "alembic downgrade failed"
+sqitch_run revert -y --to users || fail "sqitch revert failed"
+django migrate shop 0001 || fail "django unapply failed"
+rails rollback || fail "ActiveRecord rollback failed"
+wait_for "migration_rollbacks{$rb}" 1
+expect_metric "$work/metrics" "migration_rollbacks{$sq}" 1
+expect_metric "$work/metrics" "migration_applied{$sq}" 2
+expect_metric "$work/metrics" "migration_current_version_info{$sq,version=\"users\",description=\"Add users\"}" 1
+expect_metric "$work/metrics" "migration_rollbacks{$dj}" 1
+expect_metric "$work/metrics" "migration_applied{$dj}" 1
+expect_metric "$work/metrics" "migration_current_version_info{$dj,version=\"shop.0001_initial\",description=\"\"}" 1
+expect_metric "$work/metrics" "migration_rollbacks{$rb}" 1
+expect_metric "$work/metrics" "migration_current_version_info{$rb,version=\"20260101000000\",description=\"\"}" 1
+[ "$(count_series migration_current_version_info "$al")" = 1 ] || fail "alembic: one head after the downgrade"
+expect_metric "$work/metrics" "migration_current_version_info{$al,version=\"b2b2b2b2b2b2\",description=\"\"}" 1
+expect_absent "migration_rollbacks{$al}"
+pass "real Debian tools: sqitch, alembic, django, ActiveRecord verified"

@@ -1,0 +1,5 @@
+-- migrate:up
+SELECT no_such_function();
+
+-- migrate:down
+SELECT 1;

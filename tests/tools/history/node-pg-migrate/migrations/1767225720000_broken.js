@@ -1,0 +1,2 @@
+exports.up = (pgm) => { pgm.sql("SELECT no_such_function()"); };
+exports.down = () => {};

@@ -1,0 +1,1 @@
+CREATE TABLE postgrator_users (id int PRIMARY KEY);

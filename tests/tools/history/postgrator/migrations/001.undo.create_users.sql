@@ -1,0 +1,1 @@
+DROP TABLE postgrator_users;

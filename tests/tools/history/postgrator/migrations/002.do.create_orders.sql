@@ -1,0 +1,1 @@
+CREATE TABLE postgrator_orders (id int PRIMARY KEY);

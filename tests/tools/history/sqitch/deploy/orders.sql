@@ -1,0 +1,1 @@
+CREATE TABLE sqitch_orders (id int PRIMARY KEY, user_id int REFERENCES sqitch_users);

@@ -1,0 +1,1 @@
+CREATE TABLE sqitch_users (id int PRIMARY KEY);

@@ -1,0 +1,1 @@
+DROP TABLE sqitch_orders;
