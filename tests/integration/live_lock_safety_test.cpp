@@ -1,0 +1,168 @@
+// The exporter is never part of the incident: while a migration holds ACCESS EXCLUSIVE and the
+// application queues behind it, the live collectors (locks, activity, migration_progress) keep
+// finishing well inside their timeout, their backend never waits for a lock, and they lock no
+// user table (the one exception, migration lock tables, is shown and bounded separately).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "tests/support/lock_scenario.h"
+#include "tests/support/metrics_text.h"
+#include "tests/support/test_pg.h"
+
+using mexp::test::SqlSession;
+using mexp::test::TestDatabase;
+
+namespace {
+
+constexpr const char* kLiveCollectors[] = {"locks", "activity", "migration_progress"};
+
+// Polls pg_locks from another session, as fast as it can, for ungranted locks of `pid`.
+class WaitWatcher {
+ public:
+  WaitWatcher(const std::string& db, int pid) : session_(db) {
+    thread_ = std::thread([this, pid] {
+      const std::string sql =
+          "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + std::to_string(pid);
+      while (!stop_.load()) {
+        if (session_.exec(sql) != "0") ++ungranted_seen_;
+        ++samples_;
+      }
+    });
+  }
+  ~WaitWatcher() { stop(); }
+  void stop() {
+    stop_.store(true);
+    if (thread_.joinable()) thread_.join();
+  }
+  int ungranted_seen() const { return ungranted_seen_.load(); }
+  int samples() const { return samples_.load(); }
+
+ private:
+  SqlSession session_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> ungranted_seen_{0}, samples_{0};
+  std::thread thread_;
+};
+
+// Relation locks a collector's statements took, seen from inside one transaction (locks are
+// kept to its end): "schema.relation mode" for each one outside the system catalogs.
+std::vector<std::string> user_relations_locked_by(mexp::Collector& collector,
+                                                  mexp::PgSession& session) {
+  session.query("BEGIN");
+  mexp::test::collect(collector, session);
+  auto rows = session.query(
+      "SELECT n.nspname || '.' || c.relname || ' ' || l.mode FROM pg_locks l "
+      "JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' "
+      "AND l.database IN (0, (SELECT oid FROM pg_database WHERE datname = current_database())) "
+      "AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
+  session.query("COMMIT");
+  std::vector<std::string> locked;
+  for (int row = 0; row < rows.rows(); ++row) locked.emplace_back(rows.text(row, 0));
+  return locked;
+}
+
+}  // namespace
+
+TEST(LiveLockSafety, CollectorsNeverWaitWhileAMigrationHoldsAccessExclusiveWithReadersQueued) {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE orders (id int PRIMARY KEY); CREATE TABLE flyway_schema_history "
+      "(installed_rank int NOT NULL, version varchar(50), script varchar(1000) NOT NULL, success "
+      "boolean NOT NULL)");
+  db.grant_select("orders");
+  db.grant_select("flyway_schema_history");
+  SqlSession migration(db.name()), observer(db.name());
+  migration.exec(
+      "BEGIN; SELECT pg_advisory_xact_lock(77433833903597); LOCK TABLE orders IN ACCESS "
+      "EXCLUSIVE MODE; LOCK TABLE flyway_schema_history IN ACCESS EXCLUSIVE MODE");
+  std::vector<std::unique_ptr<SqlSession>> readers;
+  for (int i = 0; i < 3; ++i) {
+    readers.push_back(std::make_unique<SqlSession>(db.name()));
+    readers.back()->send("SELECT * FROM orders");
+    mexp::test::wait_until_waiting_for_lock(observer, readers.back()->pid());
+  }
+
+  auto session = mexp::test::monitor_session(db);
+  std::vector<std::unique_ptr<mexp::Collector>> collectors;
+  for (const char* name : kLiveCollectors) collectors.push_back(mexp::test::make_collector(name));
+
+  WaitWatcher watcher(db.name(), session->backend_pid());
+  double slowest = 0;
+  for (int round = 0; round < 20; ++round) {
+    for (std::size_t i = 0; i < collectors.size(); ++i) {
+      const auto started = std::chrono::steady_clock::now();
+      mexp::test::Families families;
+      ASSERT_NO_THROW(families = mexp::test::collect_families(*collectors[i], *session))
+          << kLiveCollectors[i] << " failed during the incident";
+      const double took =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      slowest = std::max(slowest, took);
+      // Far inside the statement timeout (5 s), which would end a query stuck in a lock queue.
+      EXPECT_LT(took, 1.0) << kLiveCollectors[i] << " took " << took << " s";
+      EXPECT_FALSE(families.empty());
+    }
+  }
+  watcher.stop();
+  EXPECT_EQ(watcher.ungranted_seen(), 0) << "the exporter's backend waited for a lock";
+  EXPECT_GT(watcher.samples(), 20) << "the watcher must actually have looked";
+  RecordProperty("slowest_collect_ms", static_cast<int>(slowest * 1000));
+
+  // And the incident is reported while it lasts.
+  const auto locks = mexp::test::collect(*collectors[0], *session);
+  EXPECT_EQ(locks.get("pg_blocked_sessions", {{"datname", db.name()}}), 3);
+  const auto progress = mexp::test::collect(*collectors[2], *session);
+  EXPECT_EQ(progress.get("migration_in_progress",
+                         {{"tool", "flyway"}, {"table", "flyway_schema_history"}}),
+            1);
+  EXPECT_EQ(progress.get("migration_blocked_sessions",
+                         {{"tool", "flyway"}, {"table", "flyway_schema_history"}}),
+            3);
+
+  // No collector locks a user table, not even the ones under ACCESS EXCLUSIVE.
+  for (std::size_t i = 0; i < collectors.size(); ++i) {
+    EXPECT_EQ(user_relations_locked_by(*collectors[i], *session), std::vector<std::string>{})
+        << kLiveCollectors[i];
+  }
+  migration.exec("COMMIT");
+  for (auto& reader : readers) reader->finish();
+}
+
+TEST(LiveLockSafety, LockTablesAreTheOnlyUserTablesReadAndAreSkippedUnderAccessExclusive) {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE databasechangeloglock (id integer PRIMARY KEY, locked boolean NOT NULL, "
+      "lockgranted timestamp, lockedby varchar(255)); INSERT INTO databasechangeloglock VALUES "
+      "(1, false, NULL, NULL)");
+  db.grant_select("databasechangeloglock");
+  auto session = mexp::test::monitor_session(db);
+  auto collector = mexp::test::make_collector("migration_progress");
+
+  // Normally the Liquibase lock row is read, with the weakest lock there is (the planner takes the
+  // same on the table's primary-key index). This also shows the check sees locks when there are.
+  EXPECT_EQ(user_relations_locked_by(*collector, *session),
+            (std::vector<std::string>{"public.databasechangeloglock AccessShareLock",
+                                      "public.databasechangeloglock_pkey AccessShareLock"}));
+  auto no_reads = mexp::test::make_collector("migration_progress", "read_lock_tables = false");
+  EXPECT_EQ(user_relations_locked_by(*no_reads, *session), std::vector<std::string>{});
+
+  // Someone holds ACCESS EXCLUSIVE on the lock table itself: this poll leaves it out at once
+  // instead of queueing behind them.
+  SqlSession holder(db.name());
+  holder.exec("BEGIN; LOCK TABLE databasechangeloglock IN ACCESS EXCLUSIVE MODE");
+  WaitWatcher watcher(db.name(), session->backend_pid());
+  const auto started = std::chrono::steady_clock::now();
+  const auto families = mexp::test::collect(*collector, *session);
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  watcher.stop();
+  EXPECT_LT(took, 0.5);
+  EXPECT_EQ(watcher.ungranted_seen(), 0);
+  EXPECT_TRUE(families.all("migration_in_progress", {{"tool", "liquibase"}}).empty());
+  holder.exec("COMMIT");
+  EXPECT_EQ(mexp::test::collect(*collector, *session)
+                .get("migration_in_progress", {{"tool", "liquibase"}}),
+            0);
+}
