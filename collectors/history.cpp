@@ -8,13 +8,14 @@
 #include <sstream>
 
 #include "collectors/collector.h"
+#include "collectors/history_families.h"
+#include "collectors/history_statement.h"
 #include "collectors/history_tools.h"
 #include "exporter/log.h"
 
 namespace mexp {
 namespace {
 
-constexpr double kDurationBuckets[] = {0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600};
 constexpr const char* kLockNotAvailable = "55P03";
 
 struct ExplicitTable {
@@ -56,198 +57,6 @@ std::string pg_text_array(const std::vector<std::string>& values) {
   }
   return literal + "}";
 }
-
-std::string replace_all(std::string text, const std::string& from, const std::string& to) {
-  for (auto pos = text.find(from); pos != std::string::npos;
-       pos = text.find(from, pos + to.size())) {
-    text.replace(pos, from.size(), to);
-  }
-  return text;
-}
-
-// Splits a string_agg(..., chr(31)) result.
-std::vector<std::string> split_units(std::string_view text) {
-  std::vector<std::string> parts;
-  if (text.empty()) return parts;
-  std::size_t start = 0;
-  for (std::size_t end; (end = text.find('\x1f', start)) != std::string_view::npos;
-       start = end + 1) {
-    parts.emplace_back(text.substr(start, end - start));
-  }
-  parts.emplace_back(text.substr(start));
-  return parts;
-}
-
-// One statement per table. It returns rows of three kinds, all as text in columns c1..c12:
-//   summary: applied, failed, rollbacks, last_applied, last_success, last_failure, last_duration,
-//            duration_count, duration_sum, comma-joined cumulative bucket counts, whether the
-//            current version is below $2 (last poll's version_key), rows that explain such a
-//            move (undo and delete rows)
-//   current: version, description, version_key (the highest version whose latest state is
-//            applied; every applied row for a tool that records only its current state)
-//   recent:  version, description, type, script, installed_by, success (the latest $1 rows)
-std::string history_statement(const HistoryTool& tool, const std::string& qualified_table) {
-  std::string buckets;
-  for (double bound : kDurationBuckets) {
-    std::ostringstream bound_text;
-    bound_text << bound;
-    buckets += std::string(buckets.empty() ? "" : ", ") +
-               "count(*) FILTER (WHERE success AND kind = 'apply' AND duration_seconds <= " +
-               bound_text.str() + ")";
-  }
-  return "WITH h AS (" + replace_all(tool.normalized_sql, "{table}", qualified_table) +
-         "), s AS (SELECT "
-         "count(*) FILTER (WHERE success AND kind = 'apply') AS applied, "
-         "count(*) FILTER (WHERE NOT success AND kind IN ('apply', 'undo', 'baseline')) AS failed, "
-         "count(*) FILTER (WHERE success AND kind = 'undo') AS rollbacks, "
-         "extract(epoch FROM max(applied_at) FILTER (WHERE kind IN ('apply', 'undo', 'baseline'))) "
-         "AS last_applied, "
-         "extract(epoch FROM max(applied_at) FILTER (WHERE success AND kind IN ('apply', 'undo', "
-         "'baseline'))) "
-         "AS last_success, "
-         "extract(epoch FROM max(applied_at) FILTER (WHERE NOT success AND kind IN ('apply', "
-         "'undo', 'baseline'))) "
-         "AS last_failure, "
-         "count(duration_seconds) FILTER (WHERE success AND kind = 'apply') AS duration_count, "
-         "coalesce(sum(duration_seconds) FILTER (WHERE success AND kind = 'apply'), 0) AS "
-         "duration_sum, "
-         "array_to_string(ARRAY[" +
-         buckets +
-         "], ',') AS buckets FROM h), "
-         "last_run AS (SELECT duration_seconds FROM h WHERE kind IN ('apply', 'undo') ORDER BY "
-         "ordinal DESC LIMIT 1), "
-         // A version's state is its latest successful row (or a DELETE): an undo or delete after an
-         // apply takes it out again.
-         "states AS (SELECT DISTINCT ON (version) version, version_key, description, kind FROM h "
-         "WHERE version IS NOT NULL AND ((success AND kind IN ('apply', 'undo', 'baseline')) OR "
-         "kind = 'delete') "
-         "ORDER BY version, ordinal DESC), "
-         "current_version AS (SELECT version, description, version_key FROM states WHERE kind IN "
-         "('apply', 'baseline') ORDER BY version_key DESC NULLS LAST, version DESC LIMIT " +
-         std::string(tool.records_history ? "1" : "greatest($1::int, 1)") +
-         "), "
-         "latest AS (SELECT * FROM h ORDER BY ordinal DESC LIMIT $1::int), "
-         // Identical label sets would be duplicate series: keep the latest of each.
-         "recent AS (SELECT DISTINCT ON (coalesce(version, ''), description, type, script, "
-         "installed_by, success) "
-         "* FROM latest ORDER BY coalesce(version, ''), description, type, script, installed_by, "
-         "success, ordinal DESC) "
-         "SELECT 'summary' AS row_kind, applied::text AS c1, failed::text AS c2, rollbacks::text "
-         "AS c3, "
-         "last_applied::text AS c4, last_success::text AS c5, last_failure::text AS c6, "
-         "(SELECT duration_seconds FROM last_run)::text AS c7, duration_count::text AS c8, "
-         "duration_sum::text AS c9, "
-         "buckets AS c10, "
-         "((SELECT max(version_key) FROM current_version) < $2::numeric[])::text AS c11, "
-         "(SELECT count(*) FROM h WHERE success AND kind IN ('undo', 'delete'))::text AS c12 "
-         "FROM s "
-         "UNION ALL SELECT 'current', version, description, version_key::text, NULL, NULL, NULL, "
-         "NULL, NULL, NULL, NULL, NULL, NULL "
-         "FROM current_version "
-         "UNION ALL SELECT 'recent', coalesce(version, ''), coalesce(description, ''), "
-         "coalesce(type, ''), coalesce(script, ''), coalesce(installed_by, ''), "
-         "CASE WHEN success THEN 'true' ELSE 'false' END, NULL, NULL, NULL, NULL, NULL, NULL "
-         "FROM recent";
-}
-
-class HistoryFamilies {
- public:
-  HistoryFamilies()
-      : up_(gauge_family("migration_history_up",
-                         "Whether the history table could be read (1) or not (0).")),
-        applied_(gauge_family("migration_applied",
-                              "Successful migration runs recorded in the history table "
-                              "(repeatables count each run).")),
-        failed_(gauge_family("migration_failed",
-                             "Failed migration runs recorded in the history table.")),
-        rollbacks_(gauge_family("migration_rollbacks",
-                                "Rollbacks: undo runs recorded in the history table, plus moves of "
-                                "the current version to a lower one seen between polls without a "
-                                "recorded undo (since the exporter started).")),
-        last_applied_(gauge_family(
-            "migration_last_applied_timestamp_seconds",
-            "When the latest migration run (any outcome) started, as a Unix timestamp.")),
-        last_success_(
-            gauge_family("migration_last_success_timestamp_seconds",
-                         "When the latest successful migration run started, as a Unix timestamp.")),
-        last_failure_(
-            gauge_family("migration_last_failure_timestamp_seconds",
-                         "When the latest failed migration run started, as a Unix timestamp.")),
-        current_(
-            gauge_family("migration_current_version_info",
-                         "The highest applied version and its description (value is always 1).")),
-        duration_(histogram_family("migration_duration_seconds",
-                                   "Recorded execution times of successful migration runs.")),
-        last_duration_(gauge_family("migration_last_duration_seconds",
-                                    "Execution time of the latest migration run.")),
-        info_(gauge_family("migration_info", "The most recent history rows (value is always 1).")) {
-  }
-
-  prometheus::MetricFamily& up() { return up_; }
-
-  void add(const HistoryTool& tool, const Labels& labels, const PgResult& result,
-           double observed_rollbacks) {
-    for (int row = 0; row < result.rows(); ++row) {
-      const std::string_view kind = result.text(row, 0);
-      if (kind == "summary") {
-        if (tool.records_history) add_gauge(applied_, labels, result.number(row, 1));
-        if (tool.orders_versions)
-          add_gauge(rollbacks_, labels, result.number(row, 3) + observed_rollbacks);
-        add_optional(last_applied_, labels, result.optional_number(row, 4));
-        add_optional(last_success_, labels, result.optional_number(row, 5));
-        if (tool.records_failures) {
-          add_gauge(failed_, labels, result.number(row, 2));
-          add_optional(last_failure_, labels, result.optional_number(row, 6));
-        }
-        if (tool.records_duration) {
-          add_optional(last_duration_, labels, result.optional_number(row, 7));
-          HistogramValue histogram;
-          histogram.count = static_cast<std::uint64_t>(result.number(row, 8));
-          histogram.sum = result.number(row, 9);
-          std::istringstream counts{std::string(result.text(row, 10))};
-          std::string count;
-          for (double bound : kDurationBuckets) {
-            if (!std::getline(counts, count, ',')) break;
-            histogram.buckets.emplace_back(bound, std::stoull(count));
-          }
-          add_histogram(duration_, labels, histogram);
-        }
-      } else if (kind == "current") {
-        add_gauge(current_,
-                  with_labels(labels, {{"version", result.text(row, 1)},
-                                       {"description", result.text(row, 2)}}),
-                  1);
-      } else if (kind == "recent") {
-        add_gauge(info_,
-                  with_labels(labels, {{"version", result.text(row, 1)},
-                                       {"description", result.text(row, 2)},
-                                       {"type", result.text(row, 3)},
-                                       {"script", result.text(row, 4)},
-                                       {"installed_by", result.text(row, 5)},
-                                       {"success", result.text(row, 6)}}),
-                  1);
-      }
-    }
-  }
-
-  std::vector<prometheus::MetricFamily> take() {
-    return {std::move(up_),           std::move(applied_),
-            std::move(failed_),       std::move(rollbacks_),
-            std::move(last_applied_), std::move(last_success_),
-            std::move(last_failure_), std::move(current_),
-            std::move(duration_),     std::move(last_duration_),
-            std::move(info_)};
-  }
-
- private:
-  static void add_optional(prometheus::MetricFamily& family, const Labels& labels,
-                           std::optional<double> value) {
-    if (value) add_gauge(family, labels, *value);
-  }
-
-  prometheus::MetricFamily up_, applied_, failed_, rollbacks_, last_applied_, last_success_,
-      last_failure_, current_, duration_, last_duration_, info_;
-};
 
 class HistoryCollector : public Collector {
  public:
