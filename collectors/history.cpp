@@ -44,20 +44,6 @@ struct VersionTrail {
   double observed_rollbacks = 0;         // backward moves not explained by recorded rows
 };
 
-std::string pg_text_array(const std::vector<std::string>& values) {
-  std::string literal = "{";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    if (i > 0) literal += ',';
-    literal += '"';
-    for (char c : values[i]) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  return literal + "}";
-}
-
 class HistoryCollector : public Collector {
  public:
   explicit HistoryCollector(Options options) : options_(std::move(options)) {}

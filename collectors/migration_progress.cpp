@@ -139,20 +139,6 @@ std::set<std::string> split(std::string_view text, char separator) {
   return items;
 }
 
-std::string pg_text_array(const std::set<std::string>& values) {
-  std::string literal = "{";
-  for (const auto& value : values) {
-    if (literal.size() > 1) literal += ',';
-    literal += '"';
-    for (char c : value) {
-      if (c == '"' || c == '\\') literal += '\\';
-      literal += c;
-    }
-    literal += '"';
-  }
-  return literal + "}";
-}
-
 bool matches(const TableShape& shape, const FoundTable& table) {
   if (table.name != shape.name) return false;
   if (!shape.schema.empty() && table.schema != shape.schema) return false;

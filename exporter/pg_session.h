@@ -101,6 +101,22 @@ class PgSession {
   int server_version_ = 0;
 };
 
+// A text[] literal ('{"a","b"}') to bind as one parameter: a whole list in one round trip.
+template <class Strings>
+std::string pg_text_array(const Strings& values) {
+  std::string literal = "{";
+  for (const auto& value : values) {
+    if (literal.size() > 1) literal += ',';
+    literal += '"';
+    for (char c : value) {
+      if (c == '"' || c == '\\') literal += '\\';
+      literal += c;
+    }
+    literal += '"';
+  }
+  return literal + "}";
+}
+
 // The database name a conninfo will connect to (dbname, else PGDATABASE, else the user name), so
 // that pg_up{datname} is labelled even before the first connection succeeds.
 std::string expected_datname(const std::string& conninfo);
