@@ -29,11 +29,11 @@ replies=$(printf 'GET /healthz HTTP/1.1\r\nHost: a\r\n\r\nGET /readyz HTTP/1.1\r
 [ "$replies" -eq 3 ] || fail "pipelined requests: $replies replies, expected 3"
 pass "three pipelined requests, three replies in order"
 
-reply=$(printf 'GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | head -1)
+reply=$(printf 'GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' | timeout 5 nc -N 127.0.0.1 "$port" | sed -n 1p)
 grep -q '^HTTP/1.1 200' <<<"$reply" || fail "half-closed connection: '$reply'"
 pass "half-closed connection (client shut its write side) still gets its reply"
 
-reply=$(printf 'BREW /metrics HTTP/1.1\r\nHost: a\r\n\r\n' | raw | head -1)
+reply=$(printf 'BREW /metrics HTTP/1.1\r\nHost: a\r\n\r\n' | raw | sed -n 1p)
 grep -q '^HTTP/1.1 405' <<<"$reply" || fail "unknown method: '$reply'"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$base/metrics")" = 405 ] || fail "DELETE should be 405"
 pass "unknown and unsupported methods: 405"
@@ -41,11 +41,11 @@ pass "unknown and unsupported methods: 405"
 head -c 100000 /dev/zero >"$work/body"
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$work/body" "$base/-/reload")
 [ "$code" = 413 ] || fail "oversized body: $code"
-reply=$(printf 'GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: nonsense\r\n\r\n' | raw | head -1)
+reply=$(printf 'GET /metrics HTTP/1.1\r\nHost: a\r\nContent-Length: nonsense\r\n\r\n' | raw | sed -n 1p)
 grep -q '^HTTP/1.1 400' <<<"$reply" || fail "bad Content-Length: '$reply'"
-reply=$(printf 'GET /metrics HTTP/9.9\r\n\r\n' | raw | head -1)
+reply=$(printf 'GET /metrics HTTP/9.9\r\n\r\n' | raw | sed -n 1p)
 grep -q '^HTTP/1.1 400' <<<"$reply" || fail "bad version: '$reply'"
-reply=$(head -c 3000 /dev/urandom | raw | head -1 || true)
+reply=$(head -c 3000 /dev/urandom | raw | sed -n 1p || true)
 pass "oversized body 413, bad Content-Length and version 400, random bytes survived"
 
 scrapers=()
