@@ -3,22 +3,30 @@
 # the real exporter ($ME_BIN) and a real Prometheus scraping it every second with
 # alerts/migration_exporter.rules.yml loaded. Real sessions drive the scenarios (healthy; a running
 # Flyway migration that blocks sessions; a lock queue behind a transaction idle in transaction; a
-# failed Flyway migration and an undo; a stalled logical slot; an unreadable history table; an
-# unreachable database; the exporter gone; no exporter target at all). Through Prometheus' HTTP API it
-# asserts that each alert's expression is non-empty in its scenario and empty when healthy, that the
-# shipped rules evaluate without error, and that every dashboard panel query (template variables
-# substituted) returns data in the scenario it is meant for.
+# Flyway migration whose ALTER waits behind an idle transaction while readers queue behind it; a
+# failed Flyway migration and an undo; a Liquibase lock left behind by a crashed deploy; a stalled
+# logical slot next to a streaming WAL receiver; an unreadable history table; an unreachable
+# database; a hung database (a private cluster stopped with SIGSTOP); the exporter gone; no exporter
+# target at all). Through Prometheus' HTTP API it asserts that each alert's expression is non-empty in
+# its scenario and empty when healthy, that the shipped rules evaluate without error, that every
+# dashboard panel query (template variables substituted) returns data in the scenario it is meant
+# for, that every family the rules and dashboards read was exported, and that the real /metrics
+# bodies match the metric contract the Datadog/CloudWatch examples are checked against.
 #
 # Thresholds that a test cannot wait for (15 minutes of transaction, 1 GiB of WAL) are lowered in the
 # expressions evaluated here, by exact text substitution listed in `fast_thresholds` below: if the
 # rules change, the substitution fails loudly instead of silently testing something else. The rules
-# loaded into Prometheus are the shipped file, unchanged.
-#
-# Lives in tests/checks/pending/ until the collectors it exercises exist (the ctest glob does not
-# look into subfolders); move it to tests/checks/ to make it part of the suite.
+# loaded into Prometheus are the shipped file, unchanged; the exporter runs with a 1 s
+# long_transaction_threshold so that its long-transaction families count seconds-old transactions.
 set -euo pipefail
-src=${ME_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+src=${ME_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export ME_SOURCE_DIR=$src
 tools=$src/tests/tools/grafana
+# start_private_cluster and on_exit (its EXIT trap runs the registered actions, last first).
+source "$src/tests/checks/lib/common.bash"
+pg_bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+[ -x "$pg_bindir/pg_receivewal" ] || { echo "e2e_prometheus_alerts: pg_receivewal not found (install postgresql-15)" >&2; exit 1; }
+started_at=$SECONDS
 
 for tool in psql prometheus node curl jq python3 timeout; do
   command -v "$tool" >/dev/null || { echo "e2e_prometheus_alerts: $tool not found (run scripts/install-deps.sh)" >&2; exit 1; }
@@ -35,11 +43,14 @@ set +a
 tag=$$
 db=me_e2e_alerts_$tag
 missing_db=me_e2e_missing_$tag
+hung_db=me_e2e_hung_$tag
 role=me_e2e_monitor_$tag
 slot=me_e2e_slot_$tag
+wal_slot=me_e2e_walreceiver_$tag
 work=$(mktemp -d /tmp/me-e2e-alerts.XXXXXX)
-exporter_pid="" exporter2_pid="" prometheus_pid=""
+exporter_pid="" exporter2_pid="" exporter3_pid="" prometheus_pid="" receivewal_pid=""
 session_pids=()
+stopped_pids=()
 failures=()
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -62,19 +73,24 @@ end_sessions() {
 }
 cleanup() {
   set +e
+  local pid
+  for pid in "${stopped_pids[@]}"; do kill -CONT "$pid" 2>/dev/null; done
   end_sessions
-  stop_pid "$exporter_pid"; stop_pid "$exporter2_pid"; stop_pid "$prometheus_pid"
-  psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '$slot'" >/dev/null 2>&1
+  stop_pid "$exporter_pid"; stop_pid "$exporter2_pid"; stop_pid "$exporter3_pid"; stop_pid "$prometheus_pid"
+  stop_pid "$receivewal_pid"
+  psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('$slot', '$wal_slot')" >/dev/null 2>&1
   psql_admin -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$db'" >/dev/null 2>&1
   psql_admin -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
   psql_admin -c "DROP ROLE IF EXISTS $role" >/dev/null 2>&1
   rm -rf "$work"
 }
-trap cleanup EXIT
+# Registered after nothing else, and run before the private cluster's stop (registered later runs
+# first there, so the cluster is resumed here beforehand).
+on_exit cleanup
 
 die() {
   echo "e2e_prometheus_alerts: $*" >&2
-  for log in exporter exporter2 prometheus; do
+  for log in exporter exporter2 exporter3 prometheus; do
     [ -s "$work/$log.log" ] && { echo "--- last lines of $log.log" >&2; tail -n 30 "$work/$log.log" >&2; }
   done
   exit 1
@@ -123,7 +139,22 @@ VACUUM ANALYZE events;
 SELECT count(*) FROM accounts WHERE email = 'user5@example.com';
 SELECT count(*) FROM orders;
 
-GRANT SELECT ON "public"."flyway_schema_history" TO $role;
+-- Liquibase beside it (its DDL as the reference derives it), with its lock row released.
+CREATE TABLE databasechangelog (
+  ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, FILENAME VARCHAR(255) NOT NULL,
+  DATEEXECUTED TIMESTAMP WITHOUT TIME ZONE NOT NULL, ORDEREXECUTED INTEGER NOT NULL,
+  EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255),
+  TAG VARCHAR(255), LIQUIBASE VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255),
+  DEPLOYMENT_ID VARCHAR(10));
+CREATE TABLE databasechangeloglock (
+  ID INTEGER NOT NULL, LOCKED BOOLEAN NOT NULL, LOCKGRANTED TIMESTAMP WITHOUT TIME ZONE,
+  LOCKEDBY VARCHAR(255), CONSTRAINT databasechangeloglock_pkey PRIMARY KEY (ID));
+INSERT INTO databasechangeloglock (ID, LOCKED) VALUES (1, FALSE);
+INSERT INTO databasechangelog VALUES
+  ('1', 'ana', 'db/changelog.xml', now() - interval '8 days', 1, 'EXECUTED', '9:0a1b', 'createTable tableName=audit', '', NULL, '4.25.1', NULL, NULL, '7411000001'),
+  ('2', 'ana', 'db/changelog.xml', now() - interval '2 days', 2, 'EXECUTED', '9:0c2d', 'addColumn tableName=audit', '', NULL, '4.25.1', NULL, NULL, '7411000002');
+
+GRANT SELECT ON "public"."flyway_schema_history", databasechangelog, databasechangeloglock TO $role;
 SQL
 
 # Flyway's advisory lock key for "public"."flyway_schema_history": LOCK_MAGIC_NUM + Java hashCode of the
@@ -135,10 +166,16 @@ flyway_key=$(node -e '
 [ "$flyway_key" = 77433833903597 ] || die "Flyway lock key computed as $flyway_key, the reference says 77433833903597"
 
 # ---------------------------------------------------------------- exporter and Prometheus
+# Collector settings only (no [[targets]]): the one target comes from DATA_SOURCE_NAME.
+cat >"$work/exporter.toml" <<TOML
+[collectors.activity]
+long_transaction_threshold = "1s"
+TOML
 start_exporter() { # <port> <dbname> <log> -> prints pid
   env -u PGUSER -u PGDATABASE -u PGHOST -u PGPORT \
     DATA_SOURCE_NAME="host=$PGHOST port=$PGPORT dbname=$2 user=$role" \
-    timeout 900 "$ME_BIN" --web.listen-address="127.0.0.1:$1" --poll.interval=1s >"$3" 2>&1 &
+    timeout 900 "$ME_BIN" --config.file="$work/exporter.toml" --web.listen-address="127.0.0.1:$1" \
+    --poll.interval=1s >"$3" 2>&1 &
   echo $!
 }
 exporter_port=$(free_port)
@@ -190,8 +227,8 @@ query() {
 # Results that belong to this test: the exporter sees the whole cluster (other tests' databases and
 # slots run beside it), so series of other databases or other slots are not ours.
 ours() {
-  query "$1" | jq --arg db "$db" --arg missing "$missing_db" --arg slot "$slot" \
-    '[.[] | select((.metric.datname // "") as $d | $d == "" or $d == $db or $d == $missing)
+  query "$1" | jq --arg db "$db" --arg missing "$missing_db" --arg hung "$hung_db" --arg slot "$slot" \
+    '[.[] | select((.metric.datname // "") as $d | $d == "" or $d == $db or $d == $missing or $d == $hung)
           | select((.metric.slot_name // $slot) == $slot)] | length'
 }
 wait_for() { # <seconds> <command...>: retry until the command succeeds
@@ -217,9 +254,11 @@ done < <(node "$tools/lib/alert-rules.mjs" "$src" --exprs)
 
 # Lowered thresholds for the expressions evaluated here (from|to; the text must occur in the rule).
 declare -A fast_thresholds=(
-  [MigrationRolledBack]="offset 30m|offset 30s"
+  [MigrationRolledBack]="offset 30m|offset 15s"
   [MigrationRunningTooLong]="migration_in_progress_seconds > 600|migration_in_progress_seconds > 3"
   [MigrationBlockingSessions]="migration_blocked_max_wait_seconds > 10|migration_blocked_max_wait_seconds > 2"
+  [MigrationWaitingForLock]="migration_waiting_seconds > 60|migration_waiting_seconds > 2"
+  [MigrationExporterSnapshotStale]="> 300|> 5"
   [PostgreSQLLockQueueWithoutMigration]="pg_lock_wait_max_seconds > 60|pg_lock_wait_max_seconds > 2"
   [PostgreSQLLongRunningTransaction]="> 900|> 2"
   [PostgreSQLIdleInTransaction]="> 300|> 2"
@@ -243,6 +282,8 @@ panel_scenario() { # <dashboard uid> <panel title> <refId>
     "migration-exporter-overview|Sessions blocked by the migration|"*) echo blocking ;;
     "migration-exporter-overview|Longest wait behind the migration|"*) echo blocking ;;
     "migration-exporter-overview|Lock requests waiting, by mode and type|"*) echo blocking ;;
+    "migration-exporter-overview|Migration waiting for a lock|"*) echo migration_waits ;;
+    "migration-exporter-overview|Stale migration locks|"*) echo stale_lock ;;
     "migration-exporter-locks-activity|Lock requests waiting, by mode and type|"*) echo lock_queue ;;
     "migration-exporter-locks-activity|Longest lock wait|"*) echo lock_queue ;;
     "migration-exporter-locks-activity|Blocked sessions|"*) echo lock_queue ;;
@@ -250,9 +291,14 @@ panel_scenario() { # <dashboard uid> <panel title> <refId>
     "migration-exporter-locks-activity|Idle in transaction|"*) echo lock_queue ;;
     "migration-exporter-locks-activity|Sessions idle in transaction|"*) echo lock_queue ;;
     "migration-exporter-locks-activity|Oldest idle in transaction|"*) echo lock_queue ;;
+    "migration-exporter-locks-activity|Blocking chain depth|"*) echo lock_queue ;;
+    "migration-exporter-locks-activity|Sessions waiting, by wait event type|"*) echo lock_queue ;;
+    "migration-exporter-locks-activity|Oldest long-running transaction|"*) echo lock_queue ;;
     "migration-exporter-tables|Replication slots|"*) echo slot ;;
     "migration-exporter-tables|Slot lag|"*) echo slot ;;
     "migration-exporter-tables|Slot consumer connected|"*) echo slot ;;
+    "migration-exporter-tables|Replica lag (bytes)|"*) echo slot ;;
+    "migration-exporter-tables|Replica lag (time)|"*) echo slot ;;
     *) echo healthy ;;
   esac
 }
@@ -261,21 +307,30 @@ while IFS= read -r line; do panel_queries+=("$line"); done < <(
   node "$tools/lib/dashboards.mjs" queries "$src/grafana/dashboards" \
     datasource=prometheus target='.*' datname="$db" tool='.*' __rate_interval=15s __interval=1s __range=5m)
 [ ${#panel_queries[@]} -gt 0 ] || die "no dashboard queries read"
+# Each query's scenario and its text, worked out once (jq per line is slow enough to matter here).
+panel_for=() panel_label=() panel_expr=()
+while IFS=$'\t' read -r uid title ref; do
+  panel_for+=("$(panel_scenario "$uid" "$title" "$ref")")
+  panel_label+=("$uid \"$title\" $ref")
+done < <(printf '%s\n' "${panel_queries[@]}" | jq -r '[.uid, .title, .refId] | @tsv')
+while IFS= read -r expr; do panel_expr+=("$expr"); done < <(printf '%s\n' "${panel_queries[@]}" | jq -r '.expr')
+[ ${#panel_for[@]} -eq ${#panel_queries[@]} ] && [ ${#panel_expr[@]} -eq ${#panel_queries[@]} ] \
+  || die "dashboard queries could not be read one per line"
 panels_checked=0
 
 check_panels() { # <scenario>: every query meant for it returns data (retried while series appear)
-  local scenario=$1 line uid title ref expr missing=()
+  local scenario=$1 i expr missing=()
   local deadline=$((SECONDS + 45))
-  for line in "${panel_queries[@]}"; do
-    uid=$(jq -r .uid <<<"$line"); title=$(jq -r .title <<<"$line"); ref=$(jq -r .refId <<<"$line")
-    [ "$(panel_scenario "$uid" "$title" "$ref")" = "$scenario" ] || continue
-    expr=$(jq -r .expr <<<"$line")
+  for i in "${!panel_for[@]}"; do
+    [ "${panel_for[$i]}" = "$scenario" ] || continue
+    expr=${panel_expr[$i]}
     until [ "$(query "$expr" | jq length)" -gt 0 ]; do
-      if [ $SECONDS -ge $deadline ]; then missing+=("$uid \"$title\" $ref: $expr"); break; fi
+      if [ $SECONDS -ge $deadline ]; then missing+=("${panel_label[$i]}: $expr"); break; fi
       sleep 0.5
     done
     panels_checked=$((panels_checked + 1))
   done
+  echo "  [$scenario] dashboard queries for it checked ($((SECONDS - scenario_started))s into the scenario)"
   local m
   for m in "${missing[@]}"; do fail "[$scenario] panel query returned no data: $m"; done
 }
@@ -301,7 +356,7 @@ check_alerts() {
     until alert_nonempty "$name" || [ $SECONDS -ge $deadline ]; do sleep 0.5; done
     if alert_nonempty "$name"; then
       alerts_proven+=("$name")
-      echo "  [$scenario] $name: expression non-empty"
+      echo "  [$scenario] $name: expression non-empty ($((SECONDS - scenario_started))s into the scenario)"
     else
       fail "[$scenario] $name: expression stayed empty: ${alert_expr[$name]}"
     fi
@@ -347,17 +402,41 @@ exclusive_lock_granted() { # <table>
   [ "$(psql_db -c "SELECT count(*) FROM pg_locks WHERE locktype = 'relation' AND relation = '$1'::regclass
                    AND mode = 'AccessExclusiveLock' AND granted")" -ge 1 ]
 }
+idle_in_transaction() { # <session name>: that session is idle in transaction
+  [ "$(psql_db -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'me_e2e_${tag}_$1' AND state = 'idle in transaction'")" -ge 1 ]
+}
+sessions_waiting_named() { # <session name> <count>
+  [ "$(psql_db -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'me_e2e_${tag}_$1' AND wait_event_type = 'Lock'")" -ge "$2" ]
+}
 sessions_waiting() { # <count>: that many of our sessions wait for a lock
   [ "$(psql_db -c "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'me_e2e_${tag}_reader%' AND wait_event_type = 'Lock'")" -ge "$1" ]
 }
 
 # ---------------------------------------------------------------- scenarios
-echo "scenario healthy: history, tables and sessions at rest"
+scenario_started=$SECONDS
+scenario_times=()
+scenario() { # <name> <what>: starts timing a scenario (the previous one ends here)
+  scenario_done
+  current_scenario=$1
+  scenario_started=$SECONDS
+  echo "scenario $1: $2"
+}
+current_scenario=""
+scenario_done() {
+  [ -z "$current_scenario" ] || scenario_times+=("$current_scenario $((SECONDS - scenario_started))s")
+  current_scenario=""
+}
+save_body() { # <name>: keeps the exporter's /metrics body for the contract check
+  curl -fsS "http://127.0.0.1:$exporter_port/metrics" >"$work/body.$1.txt" || fail "[$1] could not save /metrics"
+}
+
+scenario healthy "history (Flyway and Liquibase), tables and sessions at rest"
 check_panels healthy
 check_alerts healthy ""
 check_rule_health healthy
+save_body healthy
 
-echo "scenario blocking: a Flyway migration holds its lock and an ACCESS EXCLUSIVE lock; readers queue"
+scenario blocking "a Flyway migration holds its lock and an ACCESS EXCLUSIVE lock while it works; readers queue"
 session migration 300 <<SQL
 BEGIN;
 SELECT pg_advisory_xact_lock($flyway_key);
@@ -368,13 +447,15 @@ wait_for 30 exclusive_lock_granted accounts || die "the migration session did no
 printf 'SELECT count(*) FROM accounts;\n' | session reader1 120
 printf 'SELECT count(*) FROM accounts;\n' | session reader2 120
 wait_for 30 sessions_waiting 2 || die "the readers did not queue behind the migration"
-check_alerts blocking "MigrationBlockingSessions MigrationRunningTooLong" "PostgreSQLLongRunningTransaction"
+# The migration works (it waits for nobody), so MigrationWaitingForLock and the lock-queue alert stay silent.
+check_alerts blocking "MigrationBlockingSessions MigrationRunningTooLong PostgreSQLLongRunningTransaction"
 check_panels blocking
 check_rule_health blocking
+save_body blocking
 end_sessions
-wait_resolved blocking MigrationBlockingSessions MigrationRunningTooLong
+wait_resolved blocking MigrationBlockingSessions MigrationRunningTooLong PostgreSQLLongRunningTransaction
 
-echo "scenario lock_queue: a transaction idle in transaction holds ACCESS EXCLUSIVE on orders; no migration"
+scenario lock_queue "a transaction idle in transaction holds ACCESS EXCLUSIVE on orders; no migration"
 session idler 300 <<SQL
 BEGIN;
 LOCK TABLE orders IN ACCESS EXCLUSIVE MODE;
@@ -389,7 +470,30 @@ check_rule_health lock_queue
 end_sessions
 wait_resolved lock_queue PostgreSQLLockQueueWithoutMigration PostgreSQLIdleInTransaction PostgreSQLLongRunningTransaction
 
-echo "scenario failed: a non-transactional Flyway migration failed, and an undo was recorded"
+scenario migration_waits "the classic incident: a Flyway migration's ALTER waits behind a transaction idle in transaction, readers queue behind the ALTER"
+session idler2 300 <<SQL
+BEGIN;
+SELECT count(*) FROM events;
+SQL
+wait_for 30 idle_in_transaction idler2 || die "the idle session did not open its transaction"
+session migration2 300 <<SQL
+BEGIN;
+SELECT pg_advisory_xact_lock($flyway_key);
+ALTER TABLE events ADD COLUMN note text;
+SQL
+wait_for 30 sessions_waiting_named migration2 1 || die "the migration's ALTER did not queue behind the idle transaction"
+printf 'SELECT count(*) FROM events;\n' | session reader5 120
+printf 'SELECT count(*) FROM events;\n' | session reader6 120
+wait_for 30 sessions_waiting 2 || die "the readers did not queue behind the migration"
+# A migration holds its lock, so the lock queue is the migration's alerts' business, not PostgreSQLLockQueueWithoutMigration's.
+check_alerts migration_waits "MigrationWaitingForLock MigrationBlockingSessions MigrationRunningTooLong PostgreSQLIdleInTransaction PostgreSQLLongRunningTransaction"
+check_alert_state migration_waits MigrationBlockingSessions
+check_panels migration_waits
+check_rule_health migration_waits
+end_sessions
+wait_resolved migration_waits MigrationWaitingForLock MigrationBlockingSessions MigrationRunningTooLong PostgreSQLIdleInTransaction PostgreSQLLongRunningTransaction
+
+scenario failed "a non-transactional Flyway migration failed, and an undo was recorded"
 psql_db >/dev/null <<'SQL'
 INSERT INTO flyway_schema_history VALUES
   (6, '4', 'index events concurrently', 'SQL', 'V4__index_events_concurrently.sql', 58833281, 'deploy', now(), 1500, false),
@@ -399,48 +503,109 @@ check_alerts failed "MigrationFailed MigrationRolledBack"
 check_alert_state failed MigrationFailed
 check_panels failed
 check_rule_health failed
+save_body failed
 # `flyway repair` removes the failed row; the failure alert resolves, the rollback one after its window.
 psql_db -c "DELETE FROM flyway_schema_history WHERE NOT success" >/dev/null
 wait_resolved failed MigrationFailed MigrationRolledBack
 
-echo "scenario slot: a logical replication slot (CDC) without consumer while WAL is written"
+scenario stale_lock "a Liquibase deploy crashed an hour ago and left databasechangeloglock set"
+psql_db -c "UPDATE databasechangeloglock SET locked = true, lockgranted = now() - interval '1 hour',
+            lockedby = 'deploy-7f9c4 (10.255.0.7)' WHERE id = 1" >/dev/null
+check_alerts stale_lock "MigrationLockStale"
+check_panels stale_lock
+check_rule_health stale_lock
+save_body stale_lock
+# `liquibase release-locks`
+psql_db -c "UPDATE databasechangeloglock SET locked = false, lockgranted = NULL, lockedby = NULL WHERE id = 1" >/dev/null
+wait_resolved stale_lock MigrationLockStale
+
+scenario slot "a logical replication slot (CDC) without consumer while WAL is written; a WAL receiver streams beside it"
+psql_admin -c "SELECT pg_create_physical_replication_slot('$wal_slot', true)" >/dev/null
+mkdir "$work/wal"
+timeout 600 "$pg_bindir/pg_receivewal" -D "$work/wal" -S "$wal_slot" --synchronous -n >"$work/receivewal.log" 2>&1 &
+receivewal_pid=$!
 psql_db -c "SELECT pg_create_logical_replication_slot('$slot', 'test_decoding')" >/dev/null
 psql_db -c "INSERT INTO events SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g" >/dev/null
 check_alerts slot "PostgreSQLReplicationSlotInactive PostgreSQLReplicationSlotLagging"
 check_alert_state slot PostgreSQLReplicationSlotInactive
 check_panels slot
 check_rule_health slot
-psql_admin -c "SELECT pg_drop_replication_slot('$slot')" >/dev/null
+save_body slot
+stop_pid "$receivewal_pid"; receivewal_pid=""
+psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('$slot', '$wal_slot')" >/dev/null
 wait_resolved slot PostgreSQLReplicationSlotInactive PostgreSQLReplicationSlotLagging
 
-echo "scenario history_unreadable: the monitoring role lost SELECT on the history table"
+scenario history_unreadable "the monitoring role lost SELECT on the history table"
 psql_db -c "REVOKE SELECT ON flyway_schema_history FROM $role" >/dev/null
 check_alerts history_unreadable "MigrationHistoryUnreadable" "MigrationExporterCollectorFailing"
 check_rule_health history_unreadable
 psql_db -c "GRANT SELECT ON flyway_schema_history TO $role" >/dev/null
 wait_resolved history_unreadable MigrationHistoryUnreadable
 
-echo "scenario pg_down: a second exporter whose database does not exist"
+scenario pg_down "a second exporter whose database does not exist"
 exporter2_port=$(free_port)
 exporter2_pid=$(start_exporter "$exporter2_port" "$missing_db" "$work/exporter2.log")
 wait_for 30 curl -fsS -o /dev/null --stderr /dev/null "http://127.0.0.1:$exporter2_port/metrics" || die "the second exporter did not serve /metrics"
 write_targets "127.0.0.1:$exporter_port" "127.0.0.1:$exporter2_port"
-check_alerts pg_down "PostgreSQLDown" "MigrationExporterCollectorFailing MigrationHistoryUnreadable"
+# Without a connection every collector of that exporter fails its polls: the collector alert's
+# expression is non-empty too (Alertmanager inhibits it behind PostgreSQLDown: tests/checks/alertmanager.sh).
+check_alerts pg_down "PostgreSQLDown MigrationExporterCollectorFailing" "MigrationHistoryUnreadable"
 check_alert_state pg_down PostgreSQLDown
 check_rule_health pg_down
 write_targets "127.0.0.1:$exporter_port"
 stop_pid "$exporter2_pid"; exporter2_pid=""
 wait_resolved pg_down PostgreSQLDown
 
-echo "scenario exporter_down: the exporter is gone but still a target"
+scenario snapshot_stale "a private cluster hangs (SIGSTOP) under an exporter whose statement_timeout is 60 s"
+# The shared cluster must not hang (other checks use it): this one gets its own. With the default 5 s
+# statement_timeout a hung database turns into pg_up 0 within 7 s (PostgreSQLDown's case); a poll
+# round only stays unfinished for long, and the snapshot goes stale, when a statement may wait that
+# long. The expression's 300 s is lowered to 5 s here.
+start_private_cluster >/dev/null
+# Runs before the cluster's stop (registered later, run earlier): a stopped server cannot shut down.
+on_exit 'for pid in "${stopped_pids[@]}"; do kill -CONT "$pid"; done'
+hung_port=$PGPORT
+set -a; source "$pg_dir/env"; set +a   # back to the shared cluster for everything else
+psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$hung_port" -U postgres -d postgres -c "CREATE DATABASE $hung_db" >/dev/null
+cat >"$work/hung.toml" <<TOML
+statement_timeout = "60s"
+[[targets]]
+name = "hung"
+dsn = "host=127.0.0.1 port=$hung_port dbname=$hung_db user=postgres"
+TOML
+exporter3_port=$(free_port)
+timeout 900 "$ME_BIN" --config.file="$work/hung.toml" --web.listen-address="127.0.0.1:$exporter3_port" \
+  --poll.interval=1s >"$work/exporter3.log" 2>&1 &
+exporter3_pid=$!
+wait_for 30 curl -fsS -o /dev/null --stderr /dev/null "http://127.0.0.1:$exporter3_port/readyz" || die "the third exporter did not become ready"
+write_targets "127.0.0.1:$exporter_port" "127.0.0.1:$exporter3_port"
+hung_scraped() { [ "$(query "pg_up{instance=\"127.0.0.1:$exporter3_port\",datname=\"$hung_db\"} == 1" | jq length)" -gt 0 ]; }
+wait_for 30 hung_scraped || die "Prometheus never scraped the third exporter with pg_up 1"
+check_alerts snapshot_healthy ""
+postmaster=$(head -1 "$cluster/data/postmaster.pid")
+for pid in "$postmaster" $(pgrep -P "$postmaster"); do
+  kill -STOP "$pid" && stopped_pids+=("$pid")
+done
+check_alerts snapshot_stale "MigrationExporterSnapshotStale"
+metrics_ms=$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$exporter3_port/metrics" | awk '{ printf "%d", $1 * 1000 }')
+echo "  [snapshot_stale] /metrics of the hung target still answers (${metrics_ms}ms) from the last snapshot"
+check_rule_health snapshot_stale
+for pid in "${stopped_pids[@]}"; do kill -CONT "$pid"; done
+stopped_pids=()
+wait_resolved snapshot_stale MigrationExporterSnapshotStale
+write_targets "127.0.0.1:$exporter_port"
+stop_pid "$exporter3_pid"; exporter3_pid=""
+
+scenario exporter_down "the exporter is gone but still a target"
 stop_pid "$exporter_pid"; exporter_pid=""
 check_alerts exporter_down "MigrationExporterDown"
 check_alert_state exporter_down MigrationExporterDown
 
-echo "scenario no_target: service discovery lost every exporter"
+scenario no_target "service discovery lost every exporter"
 write_targets
 check_alerts no_target "MigrationExporterAbsent"
 check_rule_health no_target
+scenario_done
 
 # ---------------------------------------------------------------- verdict
 # Every metric family the rules and dashboards read must have been exported at some point of the run:
@@ -452,9 +617,18 @@ seen=$(query 'count by (__name__) (last_over_time({__name__=~"(pg|migration)_.+"
 never_exported=$(comm -23 <(echo "$referenced") <(echo "$seen") | tr '\n' ' ')
 [ -z "$never_exported" ] || fail "metric families read by the rules or dashboards but never exported: $never_exported"
 
+# The real /metrics bodies (healthy, a migration blocking, a stale lock table, replication) against
+# the metric contract the Datadog and CloudWatch examples are validated with.
+cat "$work"/body.*.txt >"$work/bodies.txt"
+node "$src/tests/tools/deploy/check_contract.mjs" "$work/bodies.txt" >"$work/contract.log" 2>&1 \
+  || fail "the exporter's /metrics does not match tests/tools/deploy/lib/metric_contract.mjs: $(cat "$work/contract.log")"
+cat "$work/contract.log"
+
 never=()
 for name in "${alert_names[@]}"; do in_list "$name" "${alerts_proven[@]}" || never+=("$name"); done
-echo "e2e_prometheus_alerts: ${#alerts_proven[@]} alert expressions proven non-empty in their scenario and silent when healthy;" \
+echo "e2e_prometheus_alerts: time per scenario: ${scenario_times[*]}; total $((SECONDS - started_at))s"
+proven_unique=$(printf '%s\n' "${alerts_proven[@]}" | sort -u | wc -l)
+echo "e2e_prometheus_alerts: $proven_unique of ${#alert_names[@]} alert expressions proven non-empty in their scenario and silent when healthy;" \
   "$panels_checked dashboard queries checked for data; alerts with no firing scenario here (unit-tested only): ${never[*]:-none}"
 if [ ${#failures[@]} -gt 0 ]; then
   printf 'e2e_prometheus_alerts: FAILED: %s\n' "${failures[@]}" >&2
