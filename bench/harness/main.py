@@ -240,6 +240,9 @@ class Bench:
         for role in ROLES.values():
             self.cluster.add_monitoring_role(role)
         clients_started = False
+        if self.options.hold:
+            self.hold()
+            return
         for tables in self.options.sizes:
             log(f"growing to {tables} tables")
             seconds = self.cluster.grow_tables(tables)
@@ -258,6 +261,17 @@ class Bench:
                 self.run_peer(tables)
         self.results["meta"]["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         self.save()
+
+    def hold(self):
+        """For profiling: the shape at the largest N, the exporters' roles, then wait."""
+        self.cluster.grow_tables(max(self.options.sizes))
+        self.cluster.start_clients(self.options.clients, self.out)
+        self.cluster.wait_autovacuum_idle()
+        (self.out / "hold.env").write_text(
+            "".join(f"{k}={v}\n" for k, v in self.cluster.env.items()) +
+            "".join(f"DSN_{k.upper()}='{self.cluster.tcp_dsn(role)}'\n" for k, role in ROLES.items()))
+        log(f"holding the cluster for {self.options.hold} s: {self.out / 'hold.env'}")
+        time.sleep(self.options.hold)
 
     def stop(self):
         procs.stop_recorded(self.work / "pids")
@@ -281,6 +295,8 @@ def main():
     parser.add_argument("--poll-interval", type=int, default=5)
     parser.add_argument("--idle", type=int, default=30)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--hold", type=int, default=0, metavar="SECONDS",
+                        help="only build the shape at the largest N and keep it up (profiling)")
     options = parser.parse_args()
     options.sizes = [int(v) for v in options.sizes.split(",")]
     options.variants = [v for v in options.variants.split(",") if v]
@@ -292,6 +308,8 @@ def main():
         bench.run()
     finally:
         bench.stop()
+    if options.hold:
+        return
     summary = report.render(bench.results)
     (bench.out / "summary.md").write_text(summary)
     print(summary)
