@@ -291,7 +291,7 @@ def main():
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--wrk-seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--poll-interval", type=int, default=5)
     parser.add_argument("--idle", type=int, default=30)
     parser.add_argument("--no-peer", action="store_true")
