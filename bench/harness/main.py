@@ -90,6 +90,17 @@ class Bench:
             f"errors {figures['errors']}, cpu {figures['cpu_s']} s")
         return figures
 
+    def settled_rss_kib(self, server):
+        """The lowest RSS over one poll interval: what stays resident between polls (a poll of
+        thousands of tables builds series objects for a moment; so does a scrape in flight)."""
+        lowest = None
+        deadline = time.monotonic() + self.options.poll_interval + 1
+        while time.monotonic() < deadline:
+            value = procs.status_kib(server.pids(), "VmRSS")
+            lowest = value if lowest is None else min(lowest, value)
+            time.sleep(0.1)
+        return lowest
+
     def record(self, entry):
         entry["load_avg"] = procs.load_average()
         self.results["runs"].append(entry)
@@ -110,8 +121,7 @@ class Bench:
             for _ in range(5):
                 measure.get(port)
                 measure.get(port, accept_gzip=True)
-            time.sleep(self.options.poll_interval + 0.5)  # at least one more full poll
-            entry["rss_warm_kib"] = procs.status_kib(server.pids(), "VmRSS")
+            entry["rss_warm_kib"] = self.settled_rss_kib(server)  # also lets one more poll run
             body, plain, compressed = measure.body_stats(port)
             entry.update(body)
             entry["poll_collectors_s"] = round(measure.collector_seconds(plain), 4)
@@ -145,7 +155,8 @@ class Bench:
                 serving = max(0.0, figures["cpu_s"] - idle_rate * figures["elapsed_s"])
                 figures["cpu_s_per_1000"] = round(1000 * serving / max(1, figures["requests"]), 4)
                 entry["wrk_gzip" if accept_gzip else "wrk_plain"] = figures
-            entry["rss_after_kib"] = procs.status_kib(server.pids(), "VmRSS")
+            entry["rss_loaded_kib"] = procs.status_kib(server.pids(), "VmRSS")
+            entry["rss_after_kib"] = self.settled_rss_kib(server)
             entry["hwm_after_kib"] = procs.status_kib(server.pids(), "VmHWM")
         finally:
             server.stop()
@@ -172,7 +183,8 @@ class Bench:
                 figures = self.run_wrk(server, port, tables, label, accept_gzip)
                 figures["cpu_s_per_1000"] = round(1000 * figures["cpu_s"] / max(1, figures["requests"]), 4)
                 entry["wrk_gzip" if accept_gzip else "wrk_plain"] = figures
-            entry["rss_after_kib"] = procs.status_kib(server.pids(), "VmRSS")
+            entry["rss_loaded_kib"] = procs.status_kib(server.pids(), "VmRSS")
+            entry["rss_after_kib"] = entry["rss_loaded_kib"]
             entry["hwm_after_kib"] = procs.status_kib(server.pids(), "VmHWM")
         finally:
             server.stop()
@@ -226,7 +238,8 @@ class Bench:
                 if not accept_gzip:
                     entry["rss_after_kib"] = procs.status_kib(server.pids(), "VmRSS")
                 self.wait_peer_idle()
-            entry["rss_after_kib"] = max(entry["rss_after_kib"], procs.status_kib(server.pids(), "VmRSS"))
+            entry["rss_loaded_kib"] = max(entry["rss_after_kib"], procs.status_kib(server.pids(), "VmRSS"))
+            entry["rss_after_kib"] = min(entry["rss_loaded_kib"], self.settled_rss_kib(server))
             entry["hwm_after_kib"] = procs.status_kib(server.pids(), "VmHWM")
         finally:
             server.stop()
