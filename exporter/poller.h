@@ -35,7 +35,7 @@ class Poller {
   struct Slot {
     CollectorPlan plan;
     Clock::time_point next_due;
-    std::vector<prometheus::MetricFamily> families;  // from its last run
+    FamilyTexts families;  // from its last run, serialised
     double duration_seconds = 0;
     bool success = false;
     bool ran = false;

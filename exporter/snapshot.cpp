@@ -39,15 +39,31 @@ std::string serialize_text(const std::vector<prometheus::MetricFamily>& families
   return std::move(out).str();
 }
 
+FamilyTexts serialize_families(std::vector<prometheus::MetricFamily> families) {
+  const prometheus::TextSerializer serializer;
+  auto texts = std::make_shared<std::vector<FamilyText>>();
+  texts->reserve(families.size());
+  std::vector<prometheus::MetricFamily> one(1);
+  for (auto& family : families) {
+    // The header is what the serialiser writes for the family without its series; the rest of
+    // the family's text is its samples.
+    one[0] = {family.name, family.help, family.type, {}};
+    std::string header = serializer.Serialize(one);
+    one[0] = std::move(family);
+    std::string text = serializer.Serialize(one);
+    texts->push_back({std::move(one[0].name), header, text.substr(header.size())});
+  }
+  return texts;
+}
+
 SnapshotStore::SnapshotStore(Source self_metrics) : self_metrics_(std::move(self_metrics)) {
   std::lock_guard lock(mutex_);
   rebuild_locked();
 }
 
-void SnapshotStore::publish(const std::string& target,
-                            std::vector<prometheus::MetricFamily> families) {
+void SnapshotStore::publish(const std::string& target, std::vector<FamilyTexts> parts) {
   std::lock_guard lock(mutex_);
-  targets_[target] = std::move(families);
+  targets_[target] = std::move(parts);
   rebuild_locked();
 }
 
@@ -58,12 +74,36 @@ void SnapshotStore::remove(const std::string& target) {
 }
 
 void SnapshotStore::rebuild_locked() {
-  std::vector<prometheus::MetricFamily> all =
-      self_metrics_ ? self_metrics_() : std::vector<prometheus::MetricFamily>{};
-  for (const auto& [target, families] : targets_)
-    all.insert(all.end(), families.begin(), families.end());
+  const FamilyTexts self =
+      serialize_families(self_metrics_ ? self_metrics_() : std::vector<prometheus::MetricFamily>{});
+  std::vector<const FamilyText*> all(self->size());
+  std::transform(self->begin(), self->end(), all.begin(), [](const auto& text) { return &text; });
+  std::size_t bytes = 0;
+  for (const auto& [target, parts] : targets_) {
+    for (const auto& part : parts) {
+      for (const auto& family : *part) {
+        all.push_back(&family);
+        bytes += family.header.size() + family.samples.size();
+      }
+    }
+  }
+  // By name, and within one name in the order published: the first header wins and the samples
+  // are concatenated, as merge_families() does.
+  std::stable_sort(all.begin(), all.end(),
+                   [](const FamilyText* a, const FamilyText* b) { return a->name < b->name; });
   auto snapshot = std::make_shared<Snapshot>();
-  snapshot->text = serialize_text(merge_families(std::move(all)));
+  snapshot->text.reserve(bytes + 64 * 1024);
+  for (auto first = all.begin(); first != all.end();) {
+    const auto last = std::find_if(
+        first, all.end(), [&](const FamilyText* family) { return family->name != (*first)->name; });
+    // A family without series this poll is left out entirely: HELP/TYPE alone only add noise.
+    if (std::any_of(first, last,
+                    [](const FamilyText* family) { return !family->samples.empty(); })) {
+      snapshot->text += (*first)->header;
+      for (auto it = first; it != last; ++it) snapshot->text += (*it)->samples;
+    }
+    first = last;
+  }
   snapshot->gzip = gzip_compress(snapshot->text);
   snapshot->created = std::chrono::system_clock::now();
   current_.store(std::move(snapshot));

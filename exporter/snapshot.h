@@ -28,14 +28,27 @@ std::vector<prometheus::MetricFamily> merge_families(
     std::vector<prometheus::MetricFamily> families);
 std::string serialize_text(const std::vector<prometheus::MetricFamily>& families);
 
+// One family already in the text format. A collector's families are serialised once, right after
+// it ran, and only their text is kept: a snapshot is then assembled from text when any collector
+// or target publishes, instead of keeping, copying and re-serialising every series object (which
+// weigh ~10 times their text).
+struct FamilyText {
+  std::string name;
+  std::string header;   // its "# HELP" and "# TYPE" lines
+  std::string samples;  // its sample lines; empty when it had no series
+};
+using FamilyTexts = std::shared_ptr<const std::vector<FamilyText>>;
+FamilyTexts serialize_families(std::vector<prometheus::MetricFamily> families);
+
 class SnapshotStore {
  public:
   using Source = std::function<std::vector<prometheus::MetricFamily>()>;
   // `self_metrics` is called on every rebuild (process and HTTP metrics, build info).
   explicit SnapshotStore(Source self_metrics);
 
-  // Replaces one target's families and rebuilds the snapshot.
-  void publish(const std::string& target, std::vector<prometheus::MetricFamily> families);
+  // Replaces one target's families and rebuilds the snapshot. Families of the same name in
+  // several parts (or targets) are merged as merge_families() does.
+  void publish(const std::string& target, std::vector<FamilyTexts> parts);
   void remove(const std::string& target);
   std::shared_ptr<const Snapshot> current() const { return current_.load(); }
 
@@ -44,7 +57,7 @@ class SnapshotStore {
 
   Source self_metrics_;
   std::mutex mutex_;
-  std::map<std::string, std::vector<prometheus::MetricFamily>> targets_;
+  std::map<std::string, std::vector<FamilyTexts>> targets_;
   std::atomic<std::shared_ptr<const Snapshot>> current_;
 };
 
