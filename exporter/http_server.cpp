@@ -1,10 +1,13 @@
 // Beast listener and per-connection sessions, over plain TCP or TLS.
 #include "exporter/http_server.h"
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -212,26 +215,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     reply_ = std::move(reply);
     if (server_->observe) server_->observe(reply_.route, reply_.status);
     const auto bytes = reply_.bytes();
-    response_.emplace();
-    response_->version(version);
-    response_->result(static_cast<http::status>(reply_.status));
-    response_->set(http::field::server, "migration_exporter");
-    response_->set(http::field::content_type, reply_.content_type);
-    if (!reply_.content_encoding.empty())
-      response_->set(http::field::content_encoding, reply_.content_encoding);
-    for (const auto& [name, value] : server_->headers) response_->set(name, value);
-    for (const auto& [name, value] : reply_.headers) response_->set(name, value);
-    response_->keep_alive(keep_alive);
-    if (head) {
-      response_->body() = {};
-      response_->content_length(bytes.size());
-    } else {
-      response_->body() = {bytes.data(), bytes.size()};
-      response_->prepare_payload();
-    }
+    format_header(bytes.size(), keep_alive, version);
+    const std::array<asio::const_buffer, 2> buffers = {
+        asio::buffer(header_),
+        head ? asio::const_buffer() : asio::buffer(bytes.data(), bytes.size())};
     beast::get_lowest_layer(stream_).expires_after(server_->limits.idle_timeout);
-    http::async_write(
-        stream_, *response_,
+    asio::async_write(
+        stream_, buffers,
         [self = this->shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
           if (error || !keep_alive) {
             self->close();
@@ -239,6 +229,43 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
           }
           self->read();
         });
+  }
+
+  // The status line and headers as HTTP/1.x text, written with the body in one gather write.
+  // Beast's response serializer walked a nested buffer sequence on every partial write of a large
+  // body and allocated every header field; a scrape answers the same few headers each time, so
+  // they are formatted into a buffer the connection reuses.
+  void format_header(std::size_t content_length, bool keep_alive, unsigned version) {
+    const auto status = static_cast<http::status>(reply_.status);
+    header_.assign(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+    header_ += std::to_string(reply_.status);
+    header_ += ' ';
+    header_ += http::obsolete_reason(status);
+    const auto add = [this](std::string_view name, std::string_view value) {
+      // A line break would end the header (response splitting): such a header is left out.
+      if (name.find_first_of("\r\n") != std::string_view::npos ||
+          value.find_first_of("\r\n") != std::string_view::npos)
+        return;
+      header_ += "\r\n";
+      header_ += name;
+      header_ += ": ";
+      header_ += value;
+    };
+    // Headers from the web configuration replace the exporter's own of the same name.
+    const auto configured = [this](std::string_view name) {
+      return std::any_of(server_->headers.begin(), server_->headers.end(),
+                         [&](const auto& header) { return beast::iequals(header.first, name); });
+    };
+    if (!configured("Server")) add("Server", "migration_exporter");
+    if (!configured("Content-Type")) add("Content-Type", reply_.content_type);
+    if (!reply_.content_encoding.empty()) add("Content-Encoding", reply_.content_encoding);
+    for (const auto& [name, value] : server_->headers) add(name, value);
+    for (const auto& [name, value] : reply_.headers) add(name, value);
+    add("Content-Length", std::to_string(content_length));
+    // HTTP/1.1 keeps the connection by default, HTTP/1.0 closes it by default.
+    if (version == 10 && keep_alive) add("Connection", "keep-alive");
+    if (version != 10 && !keep_alive) add("Connection", "close");
+    header_ += "\r\n\r\n";
   }
 
   void close() {
@@ -255,7 +282,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_{8192};
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpReply reply_;
-  std::optional<http::response<http::span_body<const char>>> response_;
+  std::string header_;
 };
 
 }  // namespace
