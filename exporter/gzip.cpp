@@ -10,19 +10,29 @@ namespace {
 constexpr int kGzipWindowBits = 15 + 16;  // 32 KiB window, gzip header instead of zlib's
 }
 
-std::string gzip_compress(std::string_view data) {
+std::string gzip_compress(std::string_view data) { return gzip_compress({&data, 1}); }
+
+std::string gzip_compress(std::span<const std::string_view> pieces) {
   z_stream stream{};
   if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, kGzipWindowBits, 8,
                    Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("deflateInit2 failed");
   }
+  uLong total = 0;
+  for (const auto piece : pieces) total += piece.size();
   std::string out;
-  out.resize(deflateBound(&stream, data.size()) + 32);
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
+  // deflateBound covers the whole input, so no deflate call below runs out of output space.
+  out.resize(deflateBound(&stream, total) + 32);
   stream.next_out = reinterpret_cast<Bytef*>(out.data());
   stream.avail_out = static_cast<uInt>(out.size());
-  const int status = deflate(&stream, Z_FINISH);
+  int status = Z_OK;
+  for (const auto piece : pieces) {
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(piece.data()));
+    stream.avail_in = static_cast<uInt>(piece.size());
+    status = deflate(&stream, Z_NO_FLUSH);
+    if (status != Z_OK && status != Z_BUF_ERROR) break;
+  }
+  if (status == Z_OK || status == Z_BUF_ERROR) status = deflate(&stream, Z_FINISH);
   deflateEnd(&stream);
   if (status != Z_STREAM_END) throw std::runtime_error("deflate did not finish");
   out.resize(stream.total_out);

@@ -53,6 +53,20 @@ std::string landing_page(const std::string& targets) {
 
 }  // namespace
 
+std::size_t HttpReply::size() const {
+  if (!owner) return owned.size();
+  std::size_t bytes = 0;
+  for (const auto piece : body) bytes += piece.size();
+  return bytes;
+}
+
+std::string HttpReply::bytes() const {
+  if (!owner) return owned;
+  std::string joined;
+  for (const auto piece : body) joined += piece;
+  return joined;
+}
+
 bool accepts_gzip(std::string_view header) {
   while (!header.empty()) {
     const auto comma = header.find(',');
@@ -105,7 +119,7 @@ HttpReply Routes::handle(const HttpRequestView& request) const {
     reply.content_type = kExpositionType;
     if (accepts_gzip(request.accept_encoding)) {
       reply.content_encoding = "gzip";
-      reply.body = snapshot->gzip;
+      reply.body = snapshot->gzip_body;
     } else {
       reply.body = snapshot->text;
     }

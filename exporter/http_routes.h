@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -26,11 +27,13 @@ struct HttpReply {
   std::string content_type = "text/plain; charset=utf-8";
   std::string content_encoding;  // "" or "gzip"
   std::vector<std::pair<std::string, std::string>> headers;
-  // The body is either a view into a shared snapshot (kept alive by `owner`) or `owned`.
+  // The body is either the concatenation of views into a shared snapshot (kept alive by `owner`)
+  // or `owned`.
   std::shared_ptr<const void> owner;
-  std::string_view body;
+  std::span<const std::string_view> body;
   std::string owned;
-  std::string_view bytes() const { return owner ? body : std::string_view(owned); }
+  std::size_t size() const;
+  std::string bytes() const;  // the whole body as one string (a copy: for tests)
 };
 
 struct ReloadOutcome {

@@ -2,7 +2,6 @@
 #include "exporter/http_server.h"
 
 #include <algorithm>
-#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,6 +13,7 @@
 #include <limits>
 #include <optional>
 #include <stdexcept>
+#include <vector>
 
 #include "exporter/basic_auth.h"
 #include "exporter/log.h"
@@ -215,14 +215,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void respond(HttpReply reply, bool keep_alive, bool head, unsigned version = 11) {
     reply_ = std::move(reply);
     if (server_->observe) server_->observe(reply_.route, reply_.status);
-    const auto bytes = reply_.bytes();
-    format_header(bytes.size(), keep_alive, version);
-    const std::array<asio::const_buffer, 2> buffers = {
-        asio::buffer(header_),
-        head ? asio::const_buffer() : asio::buffer(bytes.data(), bytes.size())};
+    format_header(reply_.size(), keep_alive, version);
+    buffers_.assign(1, asio::buffer(header_));
+    if (!head && reply_.owner) {
+      for (const auto piece : reply_.body) buffers_.push_back(asio::buffer(piece));
+    } else if (!head) {
+      buffers_.push_back(asio::buffer(reply_.owned));
+    }
     beast::get_lowest_layer(stream_).expires_after(server_->limits.idle_timeout);
     asio::async_write(
-        stream_, buffers, write_whole,
+        stream_, buffers_, write_whole,
         [self = this->shared_from_this(), keep_alive](beast::error_code error, std::size_t) {
           if (error || !keep_alive) {
             self->close();
@@ -239,10 +241,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     return error ? 0 : std::numeric_limits<std::size_t>::max();
   }
 
-  // The status line and headers as HTTP/1.x text, written with the body in one gather write.
-  // Beast's response serializer walked a nested buffer sequence on every partial write of a large
-  // body and allocated every header field; a scrape answers the same few headers each time, so
-  // they are formatted into a buffer the connection reuses.
+  // The status line and headers as HTTP/1.x text, written with the body's pieces in one gather
+  // write. Beast's response serializer walked a nested buffer sequence on every partial write of a
+  // large body and allocated every header field; a scrape answers the same few headers each time,
+  // so they are formatted into a buffer the connection reuses.
   void format_header(std::size_t content_length, bool keep_alive, unsigned version) {
     const auto status = static_cast<http::status>(reply_.status);
     header_.assign(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
@@ -291,6 +293,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<http::request_parser<http::string_body>> parser_;
   HttpReply reply_;
   std::string header_;
+  std::vector<asio::const_buffer> buffers_;  // header_ and the body's pieces
 };
 
 }  // namespace

@@ -73,38 +73,67 @@ void SnapshotStore::remove(const std::string& target) {
   rebuild_locked();
 }
 
+std::string Snapshot::joined_text() const {
+  std::string joined;
+  joined.reserve(text_bytes);
+  for (const auto piece : text) joined += piece;
+  return joined;
+}
+
 void SnapshotStore::rebuild_locked() {
-  const FamilyTexts self =
-      serialize_families(self_metrics_ ? self_metrics_() : std::vector<prometheus::MetricFamily>{});
-  std::vector<const FamilyText*> all(self->size());
-  std::transform(self->begin(), self->end(), all.begin(), [](const auto& text) { return &text; });
-  std::size_t bytes = 0;
-  for (const auto& [target, parts] : targets_) {
-    for (const auto& part : parts) {
-      for (const auto& family : *part) {
-        all.push_back(&family);
-        bytes += family.header.size() + family.samples.size();
-      }
-    }
+  auto snapshot = std::make_shared<Snapshot>();
+  snapshot->parts.push_back(serialize_families(
+      self_metrics_ ? self_metrics_() : std::vector<prometheus::MetricFamily>{}));
+  for (const auto& [target, parts] : targets_)
+    snapshot->parts.insert(snapshot->parts.end(), parts.begin(), parts.end());
+  std::vector<const FamilyText*> all;
+  for (const auto& part : snapshot->parts) {
+    for (const auto& family : *part) all.push_back(&family);
   }
   // By name, and within one name in the order published: the first header wins and the samples
   // are concatenated, as merge_families() does.
   std::stable_sort(all.begin(), all.end(),
                    [](const FamilyText* a, const FamilyText* b) { return a->name < b->name; });
-  auto snapshot = std::make_shared<Snapshot>();
-  snapshot->text.reserve(bytes + 64 * 1024);
+  std::vector<std::string_view> pieces;
+  const auto add = [&](std::string_view piece) {
+    if (!piece.empty()) pieces.push_back(piece);
+  };
   for (auto first = all.begin(); first != all.end();) {
     const auto last = std::find_if(
         first, all.end(), [&](const FamilyText* family) { return family->name != (*first)->name; });
     // A family without series this poll is left out entirely: HELP/TYPE alone only add noise.
     if (std::any_of(first, last,
                     [](const FamilyText* family) { return !family->samples.empty(); })) {
-      snapshot->text += (*first)->header;
-      for (auto it = first; it != last; ++it) snapshot->text += (*it)->samples;
+      add((*first)->header);
+      for (auto it = first; it != last; ++it) add((*it)->samples);
     }
     first = last;
   }
+  // Small pieces (headers, small families) are copied into one buffer, reserved up front so that
+  // the views into it stay valid; consecutive ones become one view.
+  std::size_t glue_bytes = 0;
+  for (const auto piece : pieces) {
+    if (piece.size() < Snapshot::kSharedPieceBytes) glue_bytes += piece.size();
+  }
+  auto& glue = snapshot->glue;
+  glue.reserve(glue_bytes);
+  for (const auto piece : pieces) {
+    snapshot->text_bytes += piece.size();
+    if (piece.size() >= Snapshot::kSharedPieceBytes) {
+      snapshot->text.push_back(piece);
+      continue;
+    }
+    const char* start = glue.data() + glue.size();
+    glue.append(piece);
+    auto& text = snapshot->text;
+    if (!text.empty() && text.back().data() + text.back().size() == start) {
+      text.back() = {text.back().data(), text.back().size() + piece.size()};
+    } else {
+      text.emplace_back(start, piece.size());
+    }
+  }
   snapshot->gzip = gzip_compress(snapshot->text);
+  snapshot->gzip_body = {snapshot->gzip};
   snapshot->created = std::chrono::system_clock::now();
   current_.store(std::move(snapshot));
 }

@@ -12,14 +12,29 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mexp {
 
+struct FamilyText;
+using FamilyTexts = std::shared_ptr<const std::vector<FamilyText>>;
+
+// The body in the Prometheus text exposition format 0.0.4 is the concatenation of `text`: views
+// into the serialised families in `parts`, which the snapshot keeps alive, for every piece of at
+// least kSharedPieceBytes; the smaller pieces between them are copied together into `glue`. The
+// text of large families is thus held once, by the collector run that produced it, and served
+// without being copied, while a scrape stays a few large writes.
 struct Snapshot {
-  std::string text;  // Prometheus text exposition format 0.0.4
-  std::string gzip;  // the same bytes, gzip-compressed
+  static constexpr std::size_t kSharedPieceBytes = 256 * 1024;
+  std::vector<FamilyTexts> parts;
+  std::string glue;
+  std::vector<std::string_view> text;
+  std::size_t text_bytes = 0;
+  std::string gzip;                         // the same bytes, gzip-compressed
+  std::vector<std::string_view> gzip_body;  // {gzip}, in the shape of `text`
   std::chrono::system_clock::time_point created;
+  std::string joined_text() const;  // one string (a copy: for tests)
 };
 
 // Concatenates families of the same name (the format needs one HELP/TYPE block per name) and sorts
@@ -37,7 +52,6 @@ struct FamilyText {
   std::string header;   // its "# HELP" and "# TYPE" lines
   std::string samples;  // its sample lines; empty when it had no series
 };
-using FamilyTexts = std::shared_ptr<const std::vector<FamilyText>>;
 FamilyTexts serialize_families(std::vector<prometheus::MetricFamily> families);
 
 class SnapshotStore {

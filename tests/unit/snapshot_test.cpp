@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "exporter/gzip.h"
 #include "exporter/metric_builder.h"
 
@@ -40,6 +42,27 @@ TEST(SerializeFamilies, SplitsEachFamilyIntoHeaderAndSamples) {
   EXPECT_EQ((*texts)[2].samples, "");
 }
 
+TEST(SnapshotStore, ServesLargeFamiliesFromTheCollectorsTextWithoutCopying) {
+  mexp::SnapshotStore store(self_metrics);
+  auto big = mexp::gauge_family("pg_stat_user_tables_n_live_tup", "Rows.");
+  for (int table = 0; table < 8000; ++table)
+    mexp::add_gauge(big, {{"datname", "a"}, {"relname", "t_" + std::to_string(table)}}, table);
+  const auto part = mexp::serialize_families({gauge("pg_up", "a", 1), big});
+  ASSERT_GE((*part)[1].samples.size(), mexp::Snapshot::kSharedPieceBytes);
+  store.publish("a", {part});
+  const auto snapshot = store.current();
+  const auto shared = std::find_if(snapshot->text.begin(), snapshot->text.end(), [&](auto piece) {
+    return piece.data() == (*part)[1].samples.data();
+  });
+  ASSERT_NE(shared, snapshot->text.end()) << "the large family was copied";
+  EXPECT_EQ(shared->size(), (*part)[1].samples.size());
+  std::vector<prometheus::MetricFamily> all = self_metrics();
+  all.push_back(gauge("pg_up", "a", 1));
+  all.push_back(big);
+  EXPECT_EQ(snapshot->joined_text(), mexp::serialize_text(mexp::merge_families(all)));
+  EXPECT_EQ(mexp::gzip_decompress(snapshot->gzip), snapshot->joined_text());
+}
+
 TEST(SnapshotStore, AssemblesTheSameBytesAsMergingFamilies) {
   mexp::SnapshotStore store(self_metrics);
   // Two targets, each with families spread over two parts, sharing names across targets.
@@ -56,11 +79,15 @@ TEST(SnapshotStore, AssemblesTheSameBytesAsMergingFamilies) {
   for (const auto* part : {&a1, &a2, &b1}) all.insert(all.end(), part->begin(), part->end());
   const std::string expected = mexp::serialize_text(mexp::merge_families(all));
   const auto snapshot = store.current();
-  EXPECT_EQ(snapshot->text, expected);
-  EXPECT_EQ(snapshot->text.find("empty_family"), std::string::npos);
+  EXPECT_EQ(snapshot->joined_text(), expected);
+  EXPECT_EQ(snapshot->text_bytes, expected.size());
+  EXPECT_EQ(snapshot->joined_text().find("empty_family"), std::string::npos);
   EXPECT_EQ(mexp::gzip_decompress(snapshot->gzip), expected);
 
+  // Small families are copied together: this body is one contiguous piece.
+  EXPECT_EQ(snapshot->text.size(), 1u);
+
   store.remove("b");
-  EXPECT_EQ(store.current()->text.find("datname=\"b\""), std::string::npos);
-  EXPECT_NE(store.current()->text.find("pg_up{datname=\"a\"} 1"), std::string::npos);
+  EXPECT_EQ(store.current()->joined_text().find("datname=\"b\""), std::string::npos);
+  EXPECT_NE(store.current()->joined_text().find("pg_up{datname=\"a\"} 1"), std::string::npos);
 }
