@@ -111,7 +111,7 @@ def versus(ours, other, as_percent):
 def ratios(results):
     table = runs_by(results)
     lines = ["| N | variant | req/s vs peer, plain / gzip | req/s vs floor, plain / gzip "
-             "| RSS after load, peer ÷ ours | CPU per 1,000 scrapes, peer ÷ ours (plain) | DB ms per poll, peer ÷ ours |",
+             "| RSS at the end of the load, peer ÷ ours | CPU per 1,000 scrapes, peer ÷ ours (plain) | DB ms per poll, peer ÷ ours |",
              "|---|---|---|---|---|---|---|"]
     for n in sorted({run["N"] for run in results["runs"]}):
         peer = table.get((n, "peer")) or {}
@@ -121,7 +121,7 @@ def ratios(results):
                 continue
             lines.append(
                 f"| {n:,} | {variant} | {versus(ours, peer, False)} | {versus(ours, floor, True)} "
-                f"| {fmt_ratio(ratio(peer.get('rss_after_kib'), ours.get('rss_after_kib')))} "
+                f"| {fmt_ratio(ratio(peer.get('rss_loaded_kib'), ours.get('rss_loaded_kib')))} "
                 f"| {fmt_ratio(ratio(peer.get('wrk_plain', {}).get('cpu_s_per_1000'), ours['wrk_plain'].get('cpu_s_per_1000')))} "
                 f"| {fmt_ratio(ratio(peer.get('db_ms_per_poll'), ours.get('db_ms_per_poll')))} |")
     return lines
@@ -155,15 +155,20 @@ def goals(results):
         for n in (2000, 10000):
             ours, peer = at(n, label), at(n, "peer")
             if ours and peer:
-                r = ratio(peer["rss_after_kib"], ours["rss_after_kib"])
+                # Both read at the same moment: the end of the wrk load (as the peer figures
+                # were); the settled RSS, one poll interval later, is given beside it.
+                r = ratio(peer["rss_loaded_kib"], ours["rss_loaded_kib"])
+                settled = ratio(peer["rss_after_kib"], ours["rss_after_kib"])
                 rows.append((variant, f"RSS after load ≤ 1/10 of postgres_exporter's at N={n:,}",
-                             f"{mib(ours['rss_after_kib'])} vs {mib(peer['rss_after_kib'])} MiB (1/{r:.0f})", r >= 10))
+                             f"{mib(ours['rss_loaded_kib'])} vs {mib(peer['rss_loaded_kib'])} MiB (1/{r:.1f}); "
+                             f"settled {mib(ours['rss_after_kib'])} vs {mib(peer['rss_after_kib'])} MiB (1/{settled:.1f})",
+                             r >= 10))
         flat = [(n, at(n, label)) for n in sizes if at(n, label)]
         if flat:
-            growth = max(r["rss_after_kib"] - r["rss_warm_kib"] for _, r in flat)
-            base = min(r["rss_warm_kib"] for _, r in flat)
+            growth = [(r["rss_after_kib"] - r["rss_warm_kib"], r["rss_warm_kib"]) for _, r in flat]
             rows.append((variant, "RSS flat under load (settled RSS after load ≤ before + 10% or + 2 MiB, every N)",
-                         f"max growth {growth / 1024:+.1f} MiB", growth <= max(2048, 0.10 * base)))
+                         ", ".join(f"{g / 1024:+.1f} MiB at {n:,}" for (n, _), (g, _) in zip(flat, growth)),
+                         all(g <= max(2048, 0.10 * before) for g, before in growth)))
             per_poll = {r["statements_per_poll"] for _, r in flat}
             rows.append((variant, "statements per poll constant in N",
                          ", ".join(f"{r['statements_per_poll']:g} at {n:,}" for n, r in flat), len(per_poll) == 1))
