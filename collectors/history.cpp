@@ -34,7 +34,15 @@ struct WatchedTable {
   std::string schema, table;
   bool readable = false;
   bool found = false;
+  bool has_row_versions = true;  // a table (xmin to fingerprint), not a view or foreign table
   std::vector<std::string> missing_columns;  // a configured table that is not this tool's shape
+};
+
+// Last poll's result of a table, kept to serve while the table is unchanged (same fingerprint)
+// or locked by a migration.
+struct CachedResult {
+  PgResult result;
+  std::optional<std::string> fingerprint;
 };
 
 // What the collector remembers of a table between polls to see its current version move back.
@@ -50,7 +58,7 @@ class HistoryCollector : public Collector {
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
     HistoryFamilies families;
-    std::map<std::pair<std::string, std::string>, PgResult> cached_next;
+    std::map<std::pair<std::string, std::string>, CachedResult> cached_next;
     for (auto& table : find_tables(context.session)) {
       const Labels labels = with_labels(
           context.base_labels,
@@ -69,24 +77,36 @@ class HistoryCollector : public Collector {
       }
       const auto key = std::make_pair(table.schema, table.table);
       auto& trail = trails_[key];
+      auto cached = cache_.find(key);
       try {
-        auto result = context.session.query(
-            history_statement(*table.tool, context.session.escape_identifier(table.schema) + "." +
-                                               context.session.escape_identifier(table.table)),
-            {std::to_string(options_.info_limit), trail.last_key});
-        follow_current_version(result, trail);
+        std::optional<std::string> last_fingerprint;
+        if (cached != cache_.end()) last_fingerprint = cached->second.fingerprint;
+        CachedResult read{
+            context.session.query(
+                history_statement(*table.tool,
+                                  context.session.escape_identifier(table.schema) + "." +
+                                      context.session.escape_identifier(table.table),
+                                  table.has_row_versions),
+                {std::to_string(options_.info_limit), trail.last_key, last_fingerprint}),
+            {}};
+        read.fingerprint = fingerprint_of(read.result);
+        if (!last_fingerprint || read.fingerprint != last_fingerprint) {
+          follow_current_version(read.result, trail);
+        } else {
+          // Unchanged since last poll: the statement skipped the rows, last poll's result stands.
+          read.result = std::move(cached->second.result);
+        }
         add_gauge(families.up(), labels, 1);
-        families.add(*table.tool, labels, result, trail.observed_rollbacks);
-        cached_next.insert_or_assign(key, std::move(result));
+        families.add(*table.tool, labels, read.result, trail.observed_rollbacks);
+        cached_next.insert_or_assign(key, std::move(read));
         warned_.erase(key);
       } catch (const PgError& error) {
         if (error.connection_lost()) throw;
-        auto cached = cache_.find(key);
         if (error.sqlstate() == kLockNotAvailable && cached != cache_.end()) {
           // A migration holds a lock on the history table itself: report what we read last poll
           // rather than queue behind it or flap migration_history_up.
           add_gauge(families.up(), labels, 1);
-          families.add(*table.tool, labels, cached->second, trail.observed_rollbacks);
+          families.add(*table.tool, labels, cached->second.result, trail.observed_rollbacks);
           cached_next.insert_or_assign(key, std::move(cached->second));
           continue;
         }
@@ -119,6 +139,14 @@ class HistoryCollector : public Collector {
     }
   }
 
+  static std::optional<std::string> fingerprint_of(const PgResult& result) {
+    for (int row = 0; row < result.rows(); ++row) {
+      if (result.text(row, 0) == "summary" && !result.is_null(row, 13))
+        return std::string(result.text(row, 13));
+    }
+    return std::nullopt;
+  }
+
   std::vector<WatchedTable> find_tables(PgSession& session) {
     std::vector<std::string> names, companions;
     for (const auto& tool : history_tools()) {
@@ -135,7 +163,8 @@ class HistoryCollector : public Collector {
         "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT "
         "a.attisdropped), "
         "(SELECT string_agg(s.relname, chr(31)) FROM pg_catalog.pg_class s "
-        "WHERE s.relnamespace = c.relnamespace AND s.relname = ANY($2::text[])) "
+        "WHERE s.relnamespace = c.relnamespace AND s.relname = ANY($2::text[])), "
+        "c.relkind IN ('r', 'p', 'm') "
         "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = ANY($1::text[]) "
         "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' ORDER BY 1, 2",
@@ -148,11 +177,13 @@ class HistoryCollector : public Collector {
                            explicit_table.table,
                            false,
                            false,
+                           true,
                            {}};
       for (int row = 0; row < result.rows(); ++row) {
         if (result.text(row, 0) == watched.schema && result.text(row, 1) == watched.table) {
           watched.found = true;
           watched.readable = result.boolean(row, 2);
+          watched.has_row_versions = result.boolean(row, 5);
           watched.missing_columns =
               missing_history_columns(*watched.tool, split_units(result.text(row, 3)));
         }
@@ -173,7 +204,8 @@ class HistoryCollector : public Collector {
       const auto* tool = match_history_tool(table, split_units(result.text(row, 3)),
                                             split_units(result.text(row, 4)));
       if (tool != nullptr)
-        tables.push_back({tool, schema, table, result.boolean(row, 2), true, {}});
+        tables.push_back(
+            {tool, schema, table, result.boolean(row, 2), true, result.boolean(row, 5), {}});
     }
     return tables;
   }
@@ -188,7 +220,7 @@ class HistoryCollector : public Collector {
   }
 
   Options options_;
-  std::map<std::pair<std::string, std::string>, PgResult> cache_;
+  std::map<std::pair<std::string, std::string>, CachedResult> cache_;
   std::map<std::pair<std::string, std::string>, VersionTrail> trails_;
   std::set<std::pair<std::string, std::string>> warned_;
 };

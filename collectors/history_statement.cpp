@@ -14,7 +14,17 @@ std::string replace_all(std::string text, const std::string& from, const std::st
   return text;
 }
 
+const std::string kAdvisoryLocksHeld =
+    "coalesce((SELECT string_agg(l.classid::text || ':' || l.objid::text || ':' || "
+    "l.objsubid::text, ',' ORDER BY l.classid, l.objid, l.objsubid) "
+    "FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+    "(SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())), '')";
+
 }  // namespace
+
+bool history_reads_locks(const HistoryTool& tool) {
+  return tool.normalized_sql.find("pg_locks") != std::string::npos;
+}
 
 std::vector<std::string> split_units(std::string_view text) {
   std::vector<std::string> parts;
@@ -32,11 +42,15 @@ std::vector<std::string> split_units(std::string_view text) {
 //   summary: applied, failed, rollbacks, last_applied, last_success, last_failure, last_duration,
 //            duration_count, duration_sum, comma-joined cumulative bucket counts, whether the
 //            current version is below $2 (last poll's version_key), rows that explain such a
-//            move (undo and delete rows)
+//            move (undo and delete rows), the table's fingerprint (NULL for a view)
 //   current: version, description, version_key (the highest version whose latest state is
 //            applied; every applied row for a tool that records only its current state)
 //   recent:  version, description, type, script, installed_by, success (the latest $1 rows)
-std::string history_statement(const HistoryTool& tool, const std::string& qualified_table) {
+// When the fingerprint equals $3 the table is unchanged since the poll that returned it: the
+// statement then reads no row of it beyond the fingerprint, and only the summary row's
+// fingerprint means anything (the caller keeps the result of that poll).
+std::string history_statement(const HistoryTool& tool, const std::string& qualified_table,
+                              bool has_row_versions) {
   std::string buckets;
   for (double bound : kHistoryDurationBuckets) {
     std::ostringstream bound_text;
@@ -45,8 +59,26 @@ std::string history_statement(const HistoryTool& tool, const std::string& qualif
                "count(*) FILTER (WHERE success AND kind = 'apply' AND duration_seconds <= " +
                bound_text.str() + ")";
   }
-  return "WITH h AS (" + replace_all(tool.normalized_sql, "{table}", qualified_table) +
-         "), s AS (SELECT "
+  // Any insert, update or delete gives the rows it writes the writing transaction's id as xmin
+  // (an update writes a new row version), and that id is newer than every row seen before: so a
+  // change always changes the count or raises the sum of xmin. Freezing keeps the xmin shown
+  // (PostgreSQL 9.4 and later). Views and foreign tables have no xmin and are always read.
+  std::string fingerprint = "SELECT NULL::text AS value";
+  if (has_row_versions) {
+    fingerprint = "SELECT count(*)::text || '/' || coalesce(sum(xmin::text::bigint), 0)::text";
+    // Tools whose rows read as running or failed depending on whether their advisory lock is held
+    // (history_advisory_lock_held_sql) depend on pg_locks too: the advisory locks held in this
+    // database are then part of the fingerprint.
+    if (history_reads_locks(tool)) fingerprint += " || '/' || " + kAdvisoryLocksHeld;
+    fingerprint += " AS value FROM " + qualified_table;
+  }
+  // The normalised rows are read only when the fingerprint differs from $3 (last poll's): the
+  // condition has no column in it, so the planner makes it a one-time filter that runs before
+  // the table's rows are scanned at all.
+  return "WITH fingerprint AS (" + fingerprint + "), h AS (SELECT * FROM (" +
+         replace_all(tool.normalized_sql, "{table}", qualified_table) +
+         ") AS normalized WHERE NOT coalesce((SELECT value FROM fingerprint) = $3::text, false)), "
+         "s AS (SELECT "
          "count(*) FILTER (WHERE success AND kind = 'apply') AS applied, "
          "count(*) FILTER (WHERE NOT success AND kind IN ('apply', 'undo', 'baseline')) AS failed, "
          "count(*) FILTER (WHERE success AND kind = 'undo') AS rollbacks, "
@@ -89,14 +121,15 @@ std::string history_statement(const HistoryTool& tool, const std::string& qualif
          "duration_sum::text AS c9, "
          "buckets AS c10, "
          "((SELECT max(version_key) FROM current_version) < $2::numeric[])::text AS c11, "
-         "(SELECT count(*) FROM h WHERE success AND kind IN ('undo', 'delete'))::text AS c12 "
+         "(SELECT count(*) FROM h WHERE success AND kind IN ('undo', 'delete'))::text AS c12, "
+         "(SELECT value FROM fingerprint) AS c13 "
          "FROM s "
          "UNION ALL SELECT 'current', version, description, version_key::text, NULL, NULL, NULL, "
-         "NULL, NULL, NULL, NULL, NULL, NULL "
+         "NULL, NULL, NULL, NULL, NULL, NULL, NULL "
          "FROM current_version "
          "UNION ALL SELECT 'recent', coalesce(version, ''), coalesce(description, ''), "
          "coalesce(type, ''), coalesce(script, ''), coalesce(installed_by, ''), "
-         "CASE WHEN success THEN 'true' ELSE 'false' END, NULL, NULL, NULL, NULL, NULL, NULL "
+         "CASE WHEN success THEN 'true' ELSE 'false' END, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
          "FROM recent";
 }
 

@@ -1,0 +1,151 @@
+// The history collector reads a table's rows only when they changed since last poll (a
+// fingerprint of the rows' count and row versions): unchanged tables cost one cheap scan, and
+// every kind of change still shows at the next poll.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "collectors/history_statement.h"
+#include "collectors/history_tools.h"
+#include "tests/support/flyway_fixture.h"
+#include "tests/support/metrics_text.h"
+#include "tests/support/test_pg.h"
+
+using namespace mexp::test;
+
+namespace {
+
+const std::map<std::string, std::string> kTable = {
+    {"tool", "flyway"}, {"schema", "public"}, {"table", "flyway_schema_history"}};
+const std::string kQualified = "public.flyway_schema_history";
+
+void seed(TestDatabase& db, int rows) {
+  create_flyway_table(db, "public", "flyway_schema_history");
+  for (int rank = 1; rank <= rows; ++rank) {
+    insert_flyway_row(db, kQualified, rank, std::to_string(rank), "step", "SQL",
+                      "V" + std::to_string(rank) + "__step.sql", "2026-01-01 00:00:00", 100, true);
+  }
+}
+
+std::string current_version(const Samples& samples) {
+  const auto current = samples.all("migration_current_version_info", kTable);
+  return current.size() == 1 ? current[0].labels.at("version")
+                             : "<" + std::to_string(current.size()) + ">";
+}
+
+// How many scans of the history table the statement executed, from EXPLAIN ANALYZE, given last
+// poll's fingerprint.
+int executed_scans(mexp::PgSession& session, const std::optional<std::string>& fingerprint) {
+  const auto* flyway = mexp::find_history_tool("flyway");
+  const auto plan = session.query(
+      "EXPLAIN (ANALYZE, FORMAT JSON) " + mexp::history_statement(*flyway, kQualified, true),
+      {"10", std::nullopt, fingerprint});
+  const std::string json(plan.text(0, 0));
+  const std::regex scan(
+      R"re("Relation Name": "flyway_schema_history"[^}]*?"Actual Loops": ([0-9]+))re");
+  int executed = 0;
+  for (auto it = std::sregex_iterator(json.begin(), json.end(), scan); it != std::sregex_iterator();
+       ++it) {
+    if (std::stoi((*it)[1]) > 0) ++executed;
+  }
+  return executed;
+}
+
+std::optional<std::string> fingerprint_now(mexp::PgSession& session) {
+  const auto* flyway = mexp::find_history_tool("flyway");
+  const auto result = session.query(mexp::history_statement(*flyway, kQualified, true),
+                                    {"10", std::nullopt, std::nullopt});
+  for (int row = 0; row < result.rows(); ++row) {
+    if (result.text(row, 0) == "summary") return result.optional_text(row, 13);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST(HistoryChangeDetection, AnUnchangedTableIsScannedOnceForItsFingerprintOnly) {
+  TestDatabase db;
+  seed(db, 50);
+  auto session = monitor_session(db);
+  const auto fingerprint = fingerprint_now(*session);
+  ASSERT_TRUE(fingerprint.has_value());
+  EXPECT_EQ(executed_scans(*session, fingerprint), 1) << "unchanged: the fingerprint scan only";
+  EXPECT_EQ(executed_scans(*session, std::nullopt), 2) << "first poll: fingerprint and rows";
+  EXPECT_EQ(executed_scans(*session, "50/0"), 2) << "another fingerprint: rows read again";
+  // A row update keeps the count but not the fingerprint.
+  db.exec("UPDATE " + kQualified + " SET description = 'renamed' WHERE installed_rank = 7");
+  EXPECT_NE(fingerprint_now(*session), fingerprint);
+  EXPECT_EQ(executed_scans(*session, fingerprint), 2);
+}
+
+TEST(HistoryChangeDetection, EveryKindOfChangeShowsAtTheNextPoll) {
+  TestDatabase db;
+  seed(db, 5);
+  auto session = monitor_session(db);
+  auto collector = make_collector("history");
+  auto samples = collect(*collector, *session);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 5);
+  EXPECT_EQ(current_version(samples), "5");
+
+  // Nothing changed: the same figures from the kept result.
+  samples = collect(*collector, *session);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 5);
+  EXPECT_EQ(samples.get("migration_failed", kTable), 0);
+  EXPECT_EQ(current_version(samples), "5");
+  EXPECT_EQ(samples.all("migration_info", kTable).size(), 5u);
+
+  // Insert.
+  insert_flyway_row(db, kQualified, 6, "6", "step", "SQL", "V6__step.sql", "2026-01-01 00:06:00",
+                    100, false);
+  samples = collect(*collector, *session);
+  EXPECT_EQ(samples.get("migration_failed", kTable), 1);
+  EXPECT_EQ(current_version(samples), "5");
+
+  // Update in place, same row count (a repair marking the failed run successful).
+  db.exec("UPDATE " + kQualified + " SET success = true WHERE installed_rank = 6");
+  samples = collect(*collector, *session);
+  EXPECT_EQ(samples.get("migration_failed", kTable), 0);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 6);
+  EXPECT_EQ(current_version(samples), "6");
+
+  // Delete one row and insert another in one transaction: same count again.
+  db.exec("BEGIN; DELETE FROM " + kQualified + " WHERE installed_rank = 6; INSERT INTO " +
+          kQualified +
+          " (installed_rank, version, description, type, script, installed_by, installed_on, "
+          "execution_time, success) VALUES (7, '7', 'other', 'SQL', 'V7__other.sql', 'deployer', "
+          "'2026-01-01 00:07:00', 100, true); COMMIT");
+  samples = collect(*collector, *session);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 6);
+  EXPECT_EQ(current_version(samples), "7");
+  EXPECT_EQ(samples.all("migration_info", {{"version", "6"}}).size(), 0u);
+
+  // Freezing rewrites no row the collector reads: same figures.
+  db.exec("VACUUM (FREEZE) " + kQualified);
+  samples = collect(*collector, *session);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 6);
+  EXPECT_EQ(current_version(samples), "7");
+
+  // A version deleted without an undo row is an unrecorded rollback, seen through the cache too.
+  db.exec("DELETE FROM " + kQualified + " WHERE installed_rank = 7");
+  samples = collect(*collector, *session);
+  EXPECT_EQ(current_version(samples), "5");
+  EXPECT_EQ(samples.get("migration_rollbacks", kTable), 1);
+  samples = collect(*collector, *session);
+  EXPECT_EQ(samples.get("migration_rollbacks", kTable), 1) << "counted once, not per poll";
+}
+
+TEST(HistoryChangeDetection, AConfiguredViewIsReadEveryPoll) {
+  TestDatabase db;
+  seed(db, 3);
+  db.exec("CREATE VIEW public.history_view AS SELECT * FROM " + kQualified);
+  db.grant_select("public.history_view");
+  auto session = monitor_session(db);
+  auto collector = make_collector("history", R"(auto_detect = false
+tables = [{ tool = "flyway", schema = "public", table = "history_view" }])");
+  const std::map<std::string, std::string> view = {
+      {"tool", "flyway"}, {"schema", "public"}, {"table", "history_view"}};
+  EXPECT_EQ(collect(*collector, *session).get("migration_applied", view), 3);
+  insert_flyway_row(db, kQualified, 4, "4", "step", "SQL", "V4__step.sql", "2026-01-01 00:04:00",
+                    100, true);
+  EXPECT_EQ(collect(*collector, *session).get("migration_applied", view), 4);
+}
