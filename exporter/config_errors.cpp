@@ -5,7 +5,13 @@ namespace mexp {
 
 std::string ConfigError::to_string() const {
   std::string text = file.empty() ? std::string("<flags>") : file;
-  if (line > 0) text += ":" + std::to_string(line) + ":" + std::to_string(column);
+  // Appended piece by piece: GCC 12's -Wrestrict misfires on `":" + std::to_string(...)` at -O3.
+  if (line > 0) {
+    text += ':';
+    text += std::to_string(line);
+    text += ':';
+    text += std::to_string(column);
+  }
   text += ": ";
   if (!key.empty()) {
     text += "key '";
