@@ -71,20 +71,28 @@ class IndexesCollector final : public Collector {
       : scope_(std::move(scope)), visitor_("indexes", std::move(databases)) {}
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
-    auto scans = counter_family("pg_stat_user_indexes_idx_scans_total",
-                                "Number of index scans initiated on this index");
-    auto tuples_read = counter_family("pg_stat_user_indexes_idx_tup_reads_total",
-                                      "Number of index entries returned by scans on this index");
-    auto tuples_fetched =
+    // One series per index (or per table with never-scanned indexes) in each of these: handed
+    // over in chunks as rows are read.
+    std::vector<prometheus::MetricFamily> per_row;
+    per_row.push_back(counter_family("pg_stat_user_indexes_idx_scans_total",
+                                     "Number of index scans initiated on this index"));
+    per_row.push_back(counter_family("pg_stat_user_indexes_idx_tup_reads_total",
+                                     "Number of index entries returned by scans on this index"));
+    per_row.push_back(
         counter_family("pg_stat_user_indexes_idx_tup_fetches_total",
-                       "Number of live table rows fetched by simple index scans using this index");
-    auto size = gauge_family("pg_stat_user_indexes_size_bytes",
-                             "Disk space used by this index, in bytes (absent while the index or "
-                             "its table is under an ACCESS EXCLUSIVE lock)");
-    auto never_scanned = gauge_family(
+                       "Number of live table rows fetched by simple index scans using this index"));
+    per_row.push_back(gauge_family("pg_stat_user_indexes_size_bytes",
+                                   "Disk space used by this index, in bytes (absent while the "
+                                   "index or its table is under an ACCESS EXCLUSIVE lock)"));
+    per_row.push_back(gauge_family(
         "pg_stat_user_indexes_never_scanned",
         "Non-unique indexes of this table never scanned since statistics were last reset (tables "
-        "with at least one)");
+        "with at least one)"));
+    auto& scans = per_row[0];
+    auto& tuples_read = per_row[1];
+    auto& tuples_fetched = per_row[2];
+    auto& size = per_row[3];
+    auto& never_scanned = per_row[4];
     auto skipped = gauge_family(
         "migration_exporter_indexes_skipped_locked",
         "Exported indexes whose sizes were not measured in the last poll because an ACCESS "
@@ -101,6 +109,7 @@ class IndexesCollector final : public Collector {
           const auto result = query_skipping_locked(session, kSql, params);
           double matched = 0, exported = 0, skipped_locked = 0;
           for (int row = 0; row < result.rows(); ++row) {
+            context.emit_when_full(per_row);
             if (result.text(row, 0) == "never_scanned") {
               add_gauge(never_scanned,
                         with_labels(base, {{"schemaname", result.text(row, 1)},
@@ -124,10 +133,9 @@ class IndexesCollector final : public Collector {
         },
         families);
 
-    for (auto* family :
-         {&scans, &tuples_read, &tuples_fetched, &size, &never_scanned, &skipped, &dropped}) {
-      families.push_back(std::move(*family));
-    }
+    for (auto& family : per_row) families.push_back(std::move(family));
+    families.push_back(std::move(skipped));
+    families.push_back(std::move(dropped));
     return families;
   }
 

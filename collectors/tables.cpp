@@ -137,14 +137,17 @@ class TablesCollector final : public Collector {
         visitor_("tables", std::move(databases)) {}
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
-    std::vector<prometheus::MetricFamily> stats;
-    for (const auto& column : kStatColumns) stats.push_back(family_for(column));
+    // One series per table in each of these: handed over in chunks as rows are read.
+    std::vector<prometheus::MetricFamily> per_table;
+    for (const auto& column : kStatColumns) per_table.push_back(family_for(column));
     // Sizes are absent (not 0) for a table skipped because of a lock: no value is better than a
     // wrong one.
-    auto index_size = gauge_family("pg_stat_user_tables_index_size_bytes",
-                                   "Total disk space used by this index, in bytes");
-    auto table_size = gauge_family("pg_stat_user_tables_table_size_bytes",
-                                   "Total disk space used by this table, in bytes");
+    per_table.push_back(gauge_family("pg_stat_user_tables_index_size_bytes",
+                                     "Total disk space used by this index, in bytes"));
+    per_table.push_back(gauge_family("pg_stat_user_tables_table_size_bytes",
+                                     "Total disk space used by this table, in bytes"));
+    auto& index_size = per_table[kStatColumns.size()];
+    auto& table_size = per_table[kStatColumns.size() + 1];
     auto skipped = gauge_family(
         "migration_exporter_tables_skipped_locked",
         "Exported tables whose sizes were not measured in the last poll because an ACCESS "
@@ -161,10 +164,11 @@ class TablesCollector final : public Collector {
           const auto result = query_skipping_locked(session, sql_, params);
           double matched = 0, skipped_locked = 0;
           for (int row = 0; row < result.rows(); ++row) {
+            context.emit_when_full(per_table);
             const auto labels = with_labels(
                 base, {{"schemaname", result.text(row, 0)}, {"relname", result.text(row, 1)}});
             for (std::size_t i = 0; i < kStatColumns.size(); ++i) {
-              add_sample(stats[i], labels, result.number(row, static_cast<int>(i) + 2));
+              add_sample(per_table[i], labels, result.number(row, static_cast<int>(i) + 2));
             }
             const int first = static_cast<int>(kStatColumns.size()) + 2;
             if (auto size = result.optional_number(row, first))
@@ -179,9 +183,7 @@ class TablesCollector final : public Collector {
         },
         families);
 
-    for (auto& family : stats) families.push_back(std::move(family));
-    families.push_back(std::move(index_size));
-    families.push_back(std::move(table_size));
+    for (auto& family : per_table) families.push_back(std::move(family));
     families.push_back(std::move(skipped));
     families.push_back(std::move(dropped));
     return families;

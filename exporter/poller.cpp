@@ -13,9 +13,9 @@ namespace mexp {
 namespace {
 constexpr std::chrono::milliseconds kFirstBackoff{1000};
 
-// A poll of thousands of tables builds (and frees) hundreds of MB of series objects on this
-// thread; glibc keeps freed memory in the thread's arena. Hand it back, so that the resident size
-// between polls is what the snapshot needs, not the last poll's peak.
+// A poll of thousands of tables builds (and frees) series objects, query results and growing
+// text buffers on this thread; glibc keeps freed memory in the thread's arena. Hand it back, so
+// that the resident size between polls is what the snapshot needs, not the last poll's peak.
 void release_free_memory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
@@ -83,8 +83,14 @@ void Poller::run_collector(Slot& slot, const Labels& labels) {
   const auto started = Clock::now();
   try {
     if (!session_.connected()) throw PgError("not connected", true);
-    CollectContext context{session_, labels, std::chrono::system_clock::now()};
-    slot.families = serialize_families(slot.plan.collector->collect(context));
+    // Collectors with a series per table or index hand them over in chunks while they run: only
+    // their text is kept, so a poll of thousands of tables never holds all its series objects.
+    FamilyTextsBuilder texts;
+    CollectContext context{
+        session_, labels, std::chrono::system_clock::now(),
+        [&texts](std::vector<prometheus::MetricFamily> chunk) { texts.add(std::move(chunk)); }};
+    texts.add(slot.plan.collector->collect(context));
+    slot.families = std::move(texts).finish();
     slot.success = true;
   } catch (const PgError& error) {
     slot.success = false;

@@ -4,7 +4,12 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <array>
+#include <iterator>
+#include <ostream>
 #include <sstream>
+#include <streambuf>
+#include <string_view>
 
 #include "exporter/gzip.h"
 
@@ -39,21 +44,85 @@ std::string serialize_text(const std::vector<prometheus::MetricFamily>& families
   return std::move(out).str();
 }
 
-FamilyTexts serialize_families(std::vector<prometheus::MetricFamily> families) {
+namespace {
+
+// Appends what an ostream writes to a string, leaving out its first `skip` bytes: the serialiser
+// writes a family's header before its samples and only the samples are wanted. The samples thus
+// go straight into the string they are kept in, not through an ostringstream and a substr() copy.
+class AppendBuffer final : public std::streambuf {
+ public:
+  AppendBuffer(std::string& target, std::size_t skip) : target_(target), skip_(skip) {
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+  }
+  AppendBuffer(const AppendBuffer&) = delete;
+  AppendBuffer& operator=(const AppendBuffer&) = delete;
+  ~AppendBuffer() override { drain(); }
+
+ protected:
+  int_type overflow(int_type character) override {
+    drain();
+    if (traits_type::eq_int_type(character, traits_type::eof())) return traits_type::not_eof(0);
+    *pptr() = traits_type::to_char_type(character);
+    pbump(1);
+    return character;
+  }
+  int sync() override {
+    drain();
+    return 0;
+  }
+
+ private:
+  void drain() {
+    std::string_view written(pbase(), static_cast<std::size_t>(pptr() - pbase()));
+    const std::size_t skipped = std::min(skip_, written.size());
+    skip_ -= skipped;
+    target_.append(written.substr(skipped));
+    setp(buffer_.data(), buffer_.data() + buffer_.size());
+  }
+
+  std::string& target_;
+  std::size_t skip_;
+  std::array<char, 16 * 1024> buffer_{};
+};
+
+}  // namespace
+
+void FamilyTextsBuilder::add(std::vector<prometheus::MetricFamily> families) {
   const prometheus::TextSerializer serializer;
-  auto texts = std::make_shared<std::vector<FamilyText>>();
-  texts->reserve(families.size());
   std::vector<prometheus::MetricFamily> one(1);
   for (auto& family : families) {
     // The header is what the serialiser writes for the family without its series; the rest of
     // the family's text is its samples.
     one[0] = {family.name, family.help, family.type, {}};
     std::string header = serializer.Serialize(one);
+    const std::size_t header_bytes = header.size();
+    auto text = std::find_if(texts_.begin(), texts_.end(),
+                             [&](const FamilyText& known) { return known.name == family.name; });
+    if (text == texts_.end()) {
+      texts_.push_back({family.name, std::move(header), {}});
+      text = std::prev(texts_.end());
+    }
+    if (family.metric.empty()) continue;
     one[0] = std::move(family);
-    std::string text = serializer.Serialize(one);
-    texts->push_back({std::move(one[0].name), header, text.substr(header.size())});
+    {
+      AppendBuffer buffer(text->samples, header_bytes);
+      std::ostream out(&buffer);
+      serializer.Serialize(out, one);
+    }
+    one[0] = {};  // frees this family's series now, not with the whole chunk
   }
-  return texts;
+}
+
+FamilyTexts FamilyTextsBuilder::finish() && {
+  for (auto& text : texts_) text.samples.shrink_to_fit();
+  texts_.shrink_to_fit();
+  return std::make_shared<const std::vector<FamilyText>>(std::move(texts_));
+}
+
+FamilyTexts serialize_families(std::vector<prometheus::MetricFamily> families) {
+  FamilyTextsBuilder builder;
+  builder.add(std::move(families));
+  return std::move(builder).finish();
 }
 
 SnapshotStore::SnapshotStore(Source self_metrics) : self_metrics_(std::move(self_metrics)) {

@@ -54,6 +54,21 @@ struct FamilyText {
 };
 FamilyTexts serialize_families(std::vector<prometheus::MetricFamily> families);
 
+// Serialises a collector run's families as they are handed over, in chunks (see
+// CollectContext::emit), into one FamilyText per name: the samples of a name are appended in the
+// order handed over and its first header is kept, as the store merges families of one name, so
+// the text is the same as if every family had come at once. Only the text is kept: each chunk's
+// series objects are freed as soon as they are serialised.
+class FamilyTextsBuilder {
+ public:
+  void add(std::vector<prometheus::MetricFamily> families);
+  // The text, with no spare capacity left in it (it is held until the collector's next run).
+  FamilyTexts finish() &&;
+
+ private:
+  std::vector<FamilyText> texts_;
+};
+
 class SnapshotStore {
  public:
   using Source = std::function<std::vector<prometheus::MetricFamily>()>;
