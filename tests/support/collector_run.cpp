@@ -65,6 +65,12 @@ std::vector<prometheus::MetricFamily> CollectorRun::collect() {
   return collector_->collect(context);
 }
 
+std::vector<prometheus::MetricFamily> CollectorRun::collect(
+    std::function<void(std::vector<prometheus::MetricFamily>)> emit) {
+  CollectContext context{session_, base_labels_, std::chrono::system_clock::now(), std::move(emit)};
+  return collector_->collect(context);
+}
+
 const prometheus::MetricFamily* find_family(const std::vector<prometheus::MetricFamily>& families,
                                             const std::string& name) {
   const prometheus::MetricFamily* found = nullptr;

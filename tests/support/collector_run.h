@@ -4,6 +4,7 @@
 
 #include <prometheus/metric_family.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,6 +23,9 @@ class CollectorRun {
                const std::string& options_toml = "",
                std::chrono::milliseconds lock_timeout = std::chrono::milliseconds(100));
   std::vector<prometheus::MetricFamily> collect();
+  // As the poller runs it: series handed over in chunks go to `emit`, the rest is returned.
+  std::vector<prometheus::MetricFamily> collect(
+      std::function<void(std::vector<prometheus::MetricFamily>)> emit);
   PgSession& session() { return session_; }
 
  private:
