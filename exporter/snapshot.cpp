@@ -96,27 +96,43 @@ void FamilyTextsBuilder::add(std::vector<prometheus::MetricFamily> families) {
     one[0] = {family.name, family.help, family.type, {}};
     std::string header = serializer.Serialize(one);
     const std::size_t header_bytes = header.size();
-    auto text = std::find_if(texts_.begin(), texts_.end(),
-                             [&](const FamilyText& known) { return known.name == family.name; });
-    if (text == texts_.end()) {
+    auto known = std::find_if(texts_.begin(), texts_.end(),
+                              [&](const Building& text) { return text.name == family.name; });
+    if (known == texts_.end()) {
       texts_.push_back({family.name, std::move(header), {}});
-      text = std::prev(texts_.end());
+      known = std::prev(texts_.end());
     }
     if (family.metric.empty()) continue;
     one[0] = std::move(family);
+    std::string samples;
     {
-      AppendBuffer buffer(text->samples, header_bytes);
+      AppendBuffer buffer(samples, header_bytes);
       std::ostream out(&buffer);
       serializer.Serialize(out, one);
     }
+    known->pieces.push_back(std::move(samples));
     one[0] = {};  // frees this family's series now, not with the whole chunk
   }
 }
 
 FamilyTexts FamilyTextsBuilder::finish() && {
-  for (auto& text : texts_) text.samples.shrink_to_fit();
-  texts_.shrink_to_fit();
-  return std::make_shared<const std::vector<FamilyText>>(std::move(texts_));
+  auto texts = std::make_shared<std::vector<FamilyText>>();
+  texts->reserve(texts_.size());
+  for (auto& building : texts_) {
+    // Joined once at the end, to the exact size, rather than appended to one string per chunk:
+    // a growing string holds up to twice its text, and copies it at every doubling.
+    std::size_t bytes = 0;
+    for (const auto& piece : building.pieces) bytes += piece.size();
+    std::string samples;
+    samples.reserve(bytes);
+    for (auto& piece : building.pieces) {
+      samples += piece;
+      std::string().swap(piece);  // the text is held once, plus one piece
+    }
+    texts->push_back({std::move(building.name), std::move(building.header), std::move(samples)});
+  }
+  texts_.clear();
+  return texts;
 }
 
 FamilyTexts serialize_families(std::vector<prometheus::MetricFamily> families) {

@@ -62,11 +62,17 @@ FamilyTexts serialize_families(std::vector<prometheus::MetricFamily> families);
 class FamilyTextsBuilder {
  public:
   void add(std::vector<prometheus::MetricFamily> families);
-  // The text, with no spare capacity left in it (it is held until the collector's next run).
+  // The text, each family's samples in one string of exactly its size (it is held until the
+  // collector's next run).
   FamilyTexts finish() &&;
 
  private:
-  std::vector<FamilyText> texts_;
+  struct Building {
+    std::string name;
+    std::string header;
+    std::vector<std::string> pieces;  // the samples of each chunk, in order
+  };
+  std::vector<Building> texts_;
 };
 
 class SnapshotStore {
