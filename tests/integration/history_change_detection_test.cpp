@@ -22,15 +22,19 @@ const std::string kQualified = "public.flyway_schema_history";
 void seed(TestDatabase& db, int rows) {
   create_flyway_table(db, "public", "flyway_schema_history");
   for (int rank = 1; rank <= rows; ++rank) {
-    insert_flyway_row(db, kQualified, rank, std::to_string(rank), "step", "SQL",
-                      "V" + std::to_string(rank) + "__step.sql", "2026-01-01 00:00:00", 100, true);
+    const std::string version = std::to_string(rank);
+    std::string script = "V";
+    script.append(version).append("__step.sql");
+    insert_flyway_row(db, kQualified, rank, version, "step", "SQL", script, "2026-01-01 00:00:00",
+                      100, true);
   }
 }
 
 std::string current_version(const Samples& samples) {
   const auto current = samples.all("migration_current_version_info", kTable);
-  return current.size() == 1 ? current[0].labels.at("version")
-                             : "<" + std::to_string(current.size()) + ">";
+  if (current.size() == 1) return current[0].labels.at("version");
+  std::string count = "<";
+  return count.append(std::to_string(current.size())).append(" series>");
 }
 
 // How many scans of the history table the statement executed, from EXPLAIN ANALYZE, given last
