@@ -4,8 +4,8 @@
 # throwaway PostgreSQL shaped like a production database under a migration (N tables with indexes,
 # a Flyway history, idle clients, a lock queue), at N = 200, 2,000 and 10,000 tables.
 #   bench/run.sh [--sizes 200,2000,10000] [--publish] [harness options...]
-#     --publish   also copy the summary to bench/RESULTS.md and the chart to
-#                 docs/readme/performance.png (the committed figures)
+#     --publish   also put the summary in bench/RESULTS.md (keeping its introduction and the
+#                 notes after its marker line) and the chart in docs/readme/performance.png
 #     harness options: --variants default,uncapped --history 5000 --clients 100 --wrk-seconds 10
 #                      --connections 16 --threads 2 --poll-interval 5 --idle 30 --no-peer
 # Results: bench/results/<UTC time>/ (results.json, summary.md, performance.png, wrk outputs,
@@ -66,7 +66,19 @@ ln -sfn "$(basename "$out")" "$root/bench/results/latest"
 PYTHONDONTWRITEBYTECODE=1 "$python" "$root/bench/chart.py" "$out/results.json" "$out/performance.png"
 echo "bench: results in $out (summary.md, results.json, performance.png)"
 if [ "$publish" = 1 ]; then
-  cp "$out/summary.md" "$root/bench/RESULTS.md"
+  # The run's tables replace the previous run's; the notes kept by hand (before/after, what is
+  # left) follow the marker line and are carried over.
+  marker='<!-- notes kept by hand: bench/run.sh --publish keeps what follows -->'
+  results="$root/bench/RESULTS.md"
+  { awk '/^### Benchmark run/ { exit } { print }' "$results"
+    cat "$out/summary.md"
+    echo
+    if grep -qxF -- "$marker" "$results"; then
+      awk -v marker="$marker" 'kept || $0 == marker { kept = 1; print }' "$results"
+    else
+      echo "$marker"
+    fi; } > "$results.new"
+  mv "$results.new" "$results"
   cp "$out/performance.png" "$root/docs/readme/performance.png"
   echo "bench: published bench/RESULTS.md and docs/readme/performance.png"
 fi
