@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/install-deps.sh. The benchmark (bench/run.sh) needs nginx-light (the static
 # floor) and python3-matplotlib (bench/chart.py); wrk and PostgreSQL (with pg_stat_statements)
 # come from the base list. These are ~40 packages the tests never use, so they are installed only

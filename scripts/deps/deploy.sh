@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Dependencies of the deploy/ checks (Dockerfile lint, Kubernetes/monitor/compose validation, the
 # monitoring role test): sourced by scripts/install-deps.sh. The container build itself
 # (scripts/container-build.sh, a separate slow check) installs podman & co. on its own.

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Real migration tools the history checks run against the throwaway cluster (sourced by
 # scripts/install-deps.sh): Debian's Sqitch, Alembic, Django and ActiveRecord, and the npm tools
 # pinned in tests/tools/history (Liquibase runs on the JRE installed here).

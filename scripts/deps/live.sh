@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Dependencies of the live-migration collectors' checks (sourced by scripts/install-deps.sh).
 # prometheus-postgres-exporter is the peer whose metric names, types and labels
 # tests/checks/e2e_postgres_exporter_names.sh compares ours with. Its Debian package may start a

@@ -132,8 +132,8 @@ TEST(LockSafety, PollsSkipLockedTablesWithoutEverWaitingAndStillSizeTheOthers) {
       EXPECT_FALSE(
           sample(index_families, "pg_stat_user_indexes_size_bytes", {{"indexrelname", locked}}))
           << locked;
-      EXPECT_TRUE(
-          sample(index_families, "pg_stat_user_indexes_idx_scans_total", {{"indexrelname", locked}}))
+      EXPECT_TRUE(sample(index_families, "pg_stat_user_indexes_idx_scans_total",
+                         {{"indexrelname", locked}}))
           << locked;
     }
     EXPECT_EQ(

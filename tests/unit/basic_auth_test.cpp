@@ -45,5 +45,6 @@ TEST(BasicAuth, AcceptsOnlyTheRightUserAndPassword) {
   EXPECT_FALSE(auth.allows(header("no-colon")));
   EXPECT_FALSE(auth.allows("Bearer abc"));
   EXPECT_FALSE(auth.allows(""));
-  EXPECT_TRUE(mexp::BasicAuth(std::map<std::string, std::string>{}).allows("")) << "no users configured: open";
+  EXPECT_TRUE(mexp::BasicAuth(std::map<std::string, std::string>{}).allows(""))
+      << "no users configured: open";
 }
