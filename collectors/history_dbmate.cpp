@@ -14,13 +14,7 @@ const bool registered = register_history_tool({
     .table_names = {"schema_migrations"},
     .required_columns = {"version character varying"},
     .companion_tables = {},
-    .normalized_sql =
-        "SELECT 'apply' AS kind, version, version_key, NULL::text AS description, "
-        "NULL::text AS type, NULL::text AS script, NULL::text AS installed_by, "
-        "NULL::timestamptz AS applied_at, NULL::float8 AS duration_seconds, true AS success, "
-        "row_number() OVER (ORDER BY version_key NULLS FIRST, version) AS ordinal "
-        "FROM (SELECT version::text AS version, " +
-        history_version_key_sql("version") + " AS version_key FROM {table}) AS migrations",
+    .normalized_sql = history_version_list_sql("version"),
     .records_history = true,
     .records_duration = false,
     .records_failures = false,

@@ -87,6 +87,16 @@ std::string history_advisory_lock_held_sql(long long key) {
          std::to_string(unsigned_key & 0xFFFFFFFFULL) + "'::oid AND objsubid = 1)";
 }
 
+std::string history_version_list_sql(const std::string& version_column) {
+  return "SELECT 'apply' AS kind, version, version_key, NULL::text AS description, "
+         "NULL::text AS type, NULL::text AS script, NULL::text AS installed_by, "
+         "NULL::timestamptz AS applied_at, NULL::float8 AS duration_seconds, true AS success, "
+         "row_number() OVER (ORDER BY version_key NULLS FIRST, version) AS ordinal "
+         "FROM (SELECT " +
+         version_column + "::text AS version, " + history_version_key_sql(version_column) +
+         " AS version_key FROM {table}) AS migrations";
+}
+
 std::string history_version_key_sql(const std::string& column) {
   return "(SELECT array_agg(CASE WHEN part ~ '^[0-9]{1,60}$' THEN part::numeric END ORDER BY "
          "position) "

@@ -70,6 +70,10 @@ std::string history_version_key_sql(const std::string& column);
 // SQL expression: the leading digits of a name as a one-part key ("20240105120000_init" →
 // {20240105120000}), NULL when the name does not start with a digit.
 std::string history_leading_number_key_sql(const std::string& column);
+// The normalised SELECT of a table that lists the versions applied and nothing else (Rails' and
+// dbmate's schema_migrations): every row an apply, ordered by version, with no time, duration,
+// failure or author.
+std::string history_version_list_sql(const std::string& version_column);
 // SQL boolean: some session of this database holds the advisory lock `key` (as taken by
 // pg_advisory_lock(bigint)) right now. Tells a migration that is running from one that died.
 std::string history_advisory_lock_held_sql(long long key);
