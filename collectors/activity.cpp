@@ -10,8 +10,8 @@
 #include <map>
 #include <tuple>
 
-#include "collectors/collector.h"
 #include "collectors/server_wide.h"
+#include "core/collector.h"
 
 namespace mexp {
 namespace {

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <set>
 
-#include "exporter/database_conninfo.h"
+#include "core/database_conninfo.h"
 
 namespace mexp {
 namespace {

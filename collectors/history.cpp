@@ -7,11 +7,11 @@
 #include <set>
 #include <sstream>
 
-#include "collectors/collector.h"
 #include "collectors/history_families.h"
 #include "collectors/history_statement.h"
 #include "collectors/history_tools.h"
-#include "exporter/log.h"
+#include "core/collector.h"
+#include "core/log.h"
 
 namespace mexp {
 namespace {

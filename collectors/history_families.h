@@ -7,8 +7,8 @@
 
 #include "collectors/history_statement.h"
 #include "collectors/history_tools.h"
-#include "exporter/metric_builder.h"
-#include "exporter/pg_session.h"
+#include "core/metric_builder.h"
+#include "core/pg_session.h"
 
 namespace mexp {
 

@@ -1,10 +1,10 @@
 // indexes collector: pg_stat_user_indexes scans, tuples read and fetched, and size per index, plus
 // the number of never-scanned indexes per table; sizes only for indexes of tables no ACCESS
 // EXCLUSIVE lock is on or waiting for, filtered by schema/table patterns, capped to the largest N.
-#include "collectors/collector.h"
 #include "collectors/database_visitor.h"
 #include "collectors/lock_safe_query.h"
 #include "collectors/relation_scope.h"
+#include "core/collector.h"
 
 namespace mexp {
 namespace {

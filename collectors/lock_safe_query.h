@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include "exporter/pg_session.h"
+#include "core/pg_session.h"
 
 namespace mexp {
 

@@ -17,8 +17,8 @@
 #include <tuple>
 
 #include "collectors/blocking_graph.h"
-#include "collectors/collector.h"
 #include "collectors/server_wide.h"
+#include "core/collector.h"
 
 namespace mexp {
 namespace {

@@ -15,9 +15,9 @@
 #include <sstream>
 
 #include "collectors/blocking_graph.h"
-#include "collectors/collector.h"
 #include "collectors/migration_locks.h"
-#include "exporter/log.h"
+#include "core/collector.h"
+#include "core/log.h"
 
 namespace mexp {
 namespace {

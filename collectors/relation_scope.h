@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "exporter/collector_options.h"
-#include "exporter/pg_session.h"
+#include "core/collector_options.h"
+#include "core/pg_session.h"
 
 namespace mexp {
 

@@ -4,7 +4,7 @@
 // slot) shows as an inactive slot whose lag grows.
 #include <array>
 
-#include "collectors/collector.h"
+#include "core/collector.h"
 
 namespace mexp {
 namespace {

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "exporter/metric_builder.h"
-#include "exporter/pg_session.h"
+#include "core/metric_builder.h"
+#include "core/pg_session.h"
 
 namespace mexp {
 

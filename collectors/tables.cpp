@@ -3,10 +3,10 @@
 // waiting for, filtered by schema/table patterns and capped to the largest N tables.
 #include <array>
 
-#include "collectors/collector.h"
 #include "collectors/database_visitor.h"
 #include "collectors/lock_safe_query.h"
 #include "collectors/relation_scope.h"
+#include "core/collector.h"
 
 namespace mexp {
 namespace {

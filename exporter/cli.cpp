@@ -1,8 +1,8 @@
 // Flag parsing and the --help text.
 #include "exporter/cli.h"
 
-#include "collectors/collector.h"
-#include "exporter/duration.h"
+#include "core/collector.h"
+#include "core/duration.h"
 
 namespace mexp {
 

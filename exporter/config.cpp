@@ -9,9 +9,9 @@
 #include <set>
 #include <sstream>
 
-#include "collectors/collector.h"
-#include "exporter/collector_options.h"
-#include "exporter/duration.h"
+#include "core/collector.h"
+#include "core/collector_options.h"
+#include "core/duration.h"
 
 namespace mexp {
 namespace {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "exporter/config_errors.h"
-#include "exporter/pg_session.h"
+#include "core/config_errors.h"
+#include "core/pg_session.h"
 
 namespace mexp {
 

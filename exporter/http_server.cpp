@@ -15,8 +15,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/log.h"
 #include "exporter/basic_auth.h"
-#include "exporter/log.h"
 
 namespace mexp {
 

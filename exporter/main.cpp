@@ -10,11 +10,11 @@
 #include <vector>
 
 #include "build_info.h"
+#include "core/duration.h"
+#include "core/log.h"
 #include "exporter/cli.h"
 #include "exporter/config.h"
-#include "exporter/duration.h"
 #include "exporter/http_server.h"
-#include "exporter/log.h"
 #include "exporter/poller.h"
 #include "exporter/self_metrics.h"
 #include "exporter/target_set.h"

@@ -6,8 +6,8 @@
 #include <malloc.h>
 #endif
 
-#include "collectors/collector.h"
-#include "exporter/log.h"
+#include "core/collector.h"
+#include "core/log.h"
 
 namespace mexp {
 namespace {

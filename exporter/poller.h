@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/metric_builder.h"
+#include "core/pg_session.h"
 #include "exporter/config.h"
-#include "exporter/metric_builder.h"
-#include "exporter/pg_session.h"
 #include "exporter/snapshot.h"
 
 namespace mexp {

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <string>
 
-#include "exporter/metric_builder.h"
+#include "core/metric_builder.h"
 
 namespace mexp {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <set>
 
-#include "exporter/duration.h"
+#include "core/duration.h"
 
 namespace mexp {
 namespace {

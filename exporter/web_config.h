@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/config_errors.h"
+#include "core/config_errors.h"
 
 namespace mexp {
 

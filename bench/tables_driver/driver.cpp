@@ -13,7 +13,7 @@
 #include <sstream>
 #include <string>
 
-#include "collectors/collector.h"
+#include "core/collector.h"
 
 namespace {
 

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <cstdlib>
 
+#include "core/metric_builder.h"
 #include "exporter/http_routes.h"
-#include "exporter/metric_builder.h"
 
 namespace http = boost::beast::http;
 

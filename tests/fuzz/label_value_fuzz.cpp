@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "exporter/metric_builder.h"
+#include "core/metric_builder.h"
 #include "exporter/snapshot.h"
 
 namespace {

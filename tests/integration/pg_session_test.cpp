@@ -1,5 +1,5 @@
 // The session's guest manners, checked against the real server.
-#include "exporter/pg_session.h"
+#include "core/pg_session.h"
 
 #include <gtest/gtest.h>
 

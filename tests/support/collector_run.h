@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collector.h"
-#include "exporter/pg_session.h"
+#include "core/collector.h"
+#include "core/pg_session.h"
 
 namespace mexp::test {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "collectors/collector.h"
+#include "core/collector.h"
 
 namespace mexp::test {
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/pg_session.h"
+#include "core/pg_session.h"
 
 namespace mexp::test {
 

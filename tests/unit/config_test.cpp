@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "collectors/collector.h"
+#include "core/collector.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // conninfo_for_database keeps every setting of the target's conninfo and changes only the database.
-#include "exporter/database_conninfo.h"
+#include "core/database_conninfo.h"
 
 #include <gtest/gtest.h>
 #include <libpq-fe.h>

@@ -2,8 +2,8 @@
 // once, and no chunk holds more than kSeriesPerChunk series plus one row's.
 #include <gtest/gtest.h>
 
-#include "collectors/collector.h"
-#include "exporter/metric_builder.h"
+#include "core/collector.h"
+#include "core/metric_builder.h"
 #include "exporter/snapshot.h"
 
 namespace {

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/metric_builder.h"
 #include "exporter/gzip.h"
-#include "exporter/metric_builder.h"
 
 namespace {
 mexp::SnapshotStore store_with_one_gauge() {

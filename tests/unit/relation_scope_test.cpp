@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
-#include "collectors/collector.h"
+#include "core/collector.h"
 
 namespace {
 struct Read {

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 
+#include "core/metric_builder.h"
 #include "exporter/gzip.h"
-#include "exporter/metric_builder.h"
 
 namespace {
 

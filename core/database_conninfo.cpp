@@ -1,6 +1,6 @@
 // conninfo_for_database: parse with libpq (so URIs and key=value strings behave exactly as libpq
 // reads them), replace dbname, and write the settings back as a quoted key=value string.
-#include "exporter/database_conninfo.h"
+#include "core/database_conninfo.h"
 
 #include <libpq-fe.h>
 

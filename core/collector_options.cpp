@@ -1,7 +1,7 @@
 // Typed, position-aware reads of one collector's options.
-#include "exporter/collector_options.h"
+#include "core/collector_options.h"
 
-#include "exporter/duration.h"
+#include "core/duration.h"
 
 namespace mexp {
 

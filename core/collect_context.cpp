@@ -1,5 +1,5 @@
 // Handing a collector's series over in chunks while it collects (CollectContext::emit_when_full).
-#include "collectors/collector.h"
+#include "core/collector.h"
 
 namespace mexp {
 

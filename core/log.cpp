@@ -1,5 +1,5 @@
 // logfmt / JSON line formatting; spdlog only writes the finished line, thread-safely, to stderr.
-#include "exporter/log.h"
+#include "core/log.h"
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>

@@ -1,5 +1,5 @@
 // Formatting of configuration errors: "file:line:column: key: message".
-#include "exporter/config_errors.h"
+#include "core/config_errors.h"
 
 namespace mexp {
 

@@ -1,6 +1,6 @@
 // libpq session with deadlines on every wait (connect, send, receive), so a stopped or hung
 // server costs at most a timeout, and credentials scrubbed from every message.
-#include "exporter/pg_session.h"
+#include "core/pg_session.h"
 
 #include <poll.h>
 #include <pwd.h>

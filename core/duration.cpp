@@ -1,5 +1,5 @@
 // Parsing and printing of Prometheus-style durations.
-#include "exporter/duration.h"
+#include "core/duration.h"
 
 #include <cctype>
 #include <cstdint>

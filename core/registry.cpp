@@ -2,7 +2,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "collectors/collector.h"
+#include "core/collector.h"
 
 namespace mexp {
 namespace {

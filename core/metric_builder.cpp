@@ -1,5 +1,5 @@
 // Builders for MetricFamily values and the UTF-8 guard for label values that come from data.
-#include "exporter/metric_builder.h"
+#include "core/metric_builder.h"
 
 #include <limits>
 

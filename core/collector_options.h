@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "exporter/config_errors.h"
+#include "core/config_errors.h"
 
 namespace mexp {
 

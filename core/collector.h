@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "exporter/collector_options.h"
-#include "exporter/metric_builder.h"
-#include "exporter/pg_session.h"
+#include "core/collector_options.h"
+#include "core/metric_builder.h"
+#include "core/pg_session.h"
 
 namespace mexp {
 
