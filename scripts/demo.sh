@@ -25,6 +25,11 @@ tests/pg_cluster.sh start "$cluster"
 set -a; source "$cluster/env"; set +a
 createdb shop
 psql -q -v ON_ERROR_STOP=1 -d shop -f scripts/demo/seed.sql
+# Each capability seeds what its first scrape should show in a file of its own, run in name order.
+for extra in scripts/demo/seed.d/*.sql; do
+  [ -e "$extra" ] || continue
+  psql -q -v ON_ERROR_STOP=1 -d shop -f "$extra"
+done
 psql -q -v ON_ERROR_STOP=1 -d shop -v role=migration_exporter -f deploy/sql/monitor_role.sql >/dev/null
 
 echo
