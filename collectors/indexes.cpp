@@ -1,26 +1,27 @@
 // indexes collector: pg_stat_user_indexes scans, tuples read and fetched, and size per index, plus
 // the number of never-scanned indexes per table; sizes only for indexes of tables no ACCESS
-// EXCLUSIVE lock is on or waiting for, filtered by schema/table patterns, capped to the largest N.
+// EXCLUSIVE lock is on or waiting for, filtered by schema/table patterns, capped to the largest N;
+// statistics every poll, sizes every size_interval, the ranking every rank_interval.
+#include <map>
+
 #include "collectors/database_visitor.h"
 #include "collectors/lock_safe_query.h"
+#include "collectors/relation_cadence.h"
 #include "collectors/relation_scope.h"
 #include "core/collector.h"
 
 namespace mexp {
 namespace {
 
-// One statement per database and poll, returning two kinds of rows: 'index' rows (the N largest
-// indexes) and 'never_scanned' rows (tables with never-scanned indexes, the N wasting most pages).
-// Ranking uses the pages pg_class records (no lock, no file access), so only exported indexes are
-// measured. An index is skipped when its table is in exclusive_locked, which also covers a lock on
-// the index itself (REINDEX, DROP INDEX).
+// Ranking, at rank_interval: the N largest indexes and the tables with never-scanned indexes (the
+// N wasting most pages). Ranking uses the pages pg_class records (no lock, no file access).
 // scope is pg_stat_user_indexes' own definition (PostgreSQL 15: tables, TOAST tables and
 // materialized views outside the system schemas) read from the catalogs directly, with the index's
 // pages and uniqueness that the view does not carry: joining the view back to pg_class and
 // pg_index cost two index lookups per index, and carrying every index's statistics through the
-// ranking made it sort hundreds of bytes per index (~0.4 s at 30,000 indexes). Statistics are read
-// for exported indexes only, and the cap is a bounded top-N sort (LIMIT NULL when uncapped).
-const std::string kSql = std::string(R"SQL(
+// ranking made it sort hundreds of bytes per index (~0.4 s at 30,000 indexes). The cap is a
+// bounded top-N sort (LIMIT NULL when uncapped).
+const std::string kRankingSql = std::string(R"SQL(
 WITH scope AS (
   SELECT * FROM (
     SELECT x.indexrelid, x.indrelid AS relid, n.nspname AS schemaname, c.relname,
@@ -33,21 +34,14 @@ WITH scope AS (
       AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname !~ '^pg_toast'
   ) candidate
   WHERE )SQL") + std::string(kRelationScopeFilter) +
-                         R"SQL(
+                                R"SQL(
 ),
 exported AS (
-  SELECT * FROM scope
-  ORDER BY relpages DESC, schemaname, relname, indexrelname
-  LIMIT CASE WHEN $5::bigint = 0 THEN NULL ELSE $5::bigint END
-),)SQL" + std::string(kExclusiveLockedCte) +
-                         R"SQL(,
-sized AS MATERIALIZED (
-  SELECT e.*, l.oid IS NOT NULL AS locked,
-         pg_stat_get_numscans(e.indexrelid) AS idx_scan,
-         pg_stat_get_tuples_returned(e.indexrelid) AS idx_tup_read,
-         pg_stat_get_tuples_fetched(e.indexrelid) AS idx_tup_fetch,
-         CASE WHEN l.oid IS NULL THEN pg_relation_size(e.indexrelid) END AS size
-  FROM exported e LEFT JOIN exclusive_locked l ON l.oid = e.relid
+  SELECT indexrelid, row_number() OVER () AS rank FROM (
+    SELECT indexrelid FROM scope
+    ORDER BY relpages DESC, schemaname, relname, indexrelname
+    LIMIT CASE WHEN $5::bigint = 0 THEN NULL ELSE $5::bigint END
+  ) top
 ),
 -- Unique indexes enforce constraints even when no query ever scans them: not counted as unused.
 never_scanned AS (
@@ -57,18 +51,50 @@ never_scanned AS (
   WHERE NOT indisunique AND pg_stat_get_numscans(indexrelid) = 0
   GROUP BY schemaname, relname
 )
-SELECT 'index' AS kind, schemaname, relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch,
-       size, (SELECT count(*) FROM scope) AS matched,
-       count(*) FILTER (WHERE locked) OVER () AS skipped_locked
-FROM sized
+SELECT 'index' AS kind, indexrelid::text, NULL AS schemaname, NULL AS relname, NULL AS indexes,
+       (SELECT count(*) FROM scope) AS matched, rank
+FROM exported
 UNION ALL
-SELECT 'never_scanned', schemaname, relname, NULL, indexes, NULL, NULL, NULL, NULL, NULL
-FROM never_scanned WHERE $5::bigint = 0 OR rank <= $5::bigint)SQL";
+SELECT 'never_scanned', NULL, schemaname, relname, indexes, NULL, rank
+FROM never_scanned WHERE $5::bigint = 0 OR rank <= $5::bigint
+ORDER BY kind, rank)SQL";
+
+// Every poll: statistics of the exported indexes ($1, in rank order), a few index lookups each;
+// with $2 also their sizes, except for indexes of tables in exclusive_locked (which also covers a
+// lock on the index itself: REINDEX, DROP INDEX). An index dropped since the ranking has no row.
+const std::string kStatisticsSql = R"SQL(
+WITH exported AS (
+  SELECT indexrelid, rank FROM unnest($1::oid[]) WITH ORDINALITY AS e(indexrelid, rank)
+),)SQL" + std::string(kExclusiveLockedCte) +
+                                   R"SQL(,
+measured AS MATERIALIZED (
+  SELECT e.rank, e.indexrelid, n.nspname AS schemaname, c.relname, i.relname AS indexrelname,
+         l.oid IS NOT NULL AS locked,
+         pg_stat_get_numscans(e.indexrelid) AS idx_scan,
+         pg_stat_get_tuples_returned(e.indexrelid) AS idx_tup_read,
+         pg_stat_get_tuples_fetched(e.indexrelid) AS idx_tup_fetch,
+         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_relation_size(e.indexrelid) END AS size
+  FROM exported e
+  JOIN pg_index x ON x.indexrelid = e.indexrelid
+  JOIN pg_class i ON i.oid = e.indexrelid
+  JOIN pg_class c ON c.oid = x.indrelid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = x.indrelid
+)
+SELECT indexrelid::text, schemaname, relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch,
+       size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
+FROM measured
+ORDER BY rank)SQL";
+
+struct NeverScanned {
+  std::string schemaname, relname;
+  double indexes;
+};
 
 class IndexesCollector final : public Collector {
  public:
-  IndexesCollector(RelationScope scope, DatabaseSelection databases)
-      : scope_(std::move(scope)), visitor_("indexes", std::move(databases)) {}
+  IndexesCollector(RelationScope scope, RelationCadence cadence, DatabaseSelection databases)
+      : scope_(std::move(scope)), ranked_(cadence), visitor_("indexes", std::move(databases)) {}
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
     // One series per index (or per table with never-scanned indexes) in each of these: handed
@@ -95,52 +121,89 @@ class IndexesCollector final : public Collector {
     auto& never_scanned = per_row[4];
     auto skipped = gauge_family(
         "migration_exporter_indexes_skipped_locked",
-        "Exported indexes whose sizes were not measured in the last poll because an ACCESS "
-        "EXCLUSIVE lock was held or awaited on them or their table");
+        "Exported indexes whose sizes were not measured in the last size measurement because an "
+        "ACCESS EXCLUSIVE lock was held or awaited on them or their table");
     auto dropped = gauge_family("migration_exporter_indexes_dropped",
                                 "Indexes that matched the include/exclude patterns but were not "
-                                "exported in the last poll because of the max_indexes cap");
-    const auto params = relation_scope_params(scope_);
+                                "exported because of the max_indexes cap (as of the last ranking)");
+    auto sized_at = gauge_family(
+        "migration_exporter_indexes_sizes_timestamp_seconds",
+        "When the index sizes served were measured (Unix time); they are measured every "
+        "size_interval, statistics every poll, never-scanned indexes every rank_interval");
+    const auto now = RankedRelations::Clock::now();
+    const double wall_now = std::chrono::duration<double>(context.now.time_since_epoch()).count();
 
     std::vector<prometheus::MetricFamily> families;
     visitor_.visit_all(
         context,
         [&](PgSession& session, const Labels& base) {
-          const auto result = query_skipping_locked(session, kSql, params);
-          double matched = 0, exported = 0, skipped_locked = 0;
+          auto& ranked = ranked_.of(session.datname());
+          auto& unused = never_scanned_[session.datname()];
+          if (ranked.needs_ranking(now)) rank(session, ranked, unused, now);
+          const bool measure_sizes = ranked.needs_sizes(now);
+          const auto result = query_skipping_locked(
+              session, kStatisticsSql, {ranked.oid_array(), measure_sizes ? "true" : "false"});
+          if (measure_sizes) ranked.begin_sizes(wall_now);
           for (int row = 0; row < result.rows(); ++row) {
             context.emit_when_full(per_row);
-            if (result.text(row, 0) == "never_scanned") {
-              add_gauge(never_scanned,
-                        with_labels(base, {{"schemaname", result.text(row, 1)},
-                                           {"relname", result.text(row, 2)}}),
-                        result.number(row, 4));
-              continue;
-            }
+            const std::string oid(result.text(row, 0));
             const auto labels = with_labels(base, {{"schemaname", result.text(row, 1)},
                                                    {"relname", result.text(row, 2)},
                                                    {"indexrelname", result.text(row, 3)}});
             add_counter(scans, labels, result.number(row, 4));
             add_counter(tuples_read, labels, result.number(row, 5));
             add_counter(tuples_fetched, labels, result.number(row, 6));
-            if (auto bytes = result.optional_number(row, 7)) add_gauge(size, labels, *bytes);
-            matched = result.number(row, 8);
-            skipped_locked = result.number(row, 9);
-            ++exported;
+            if (measure_sizes) {
+              if (auto bytes = result.optional_number(row, 7)) ranked.size(oid, {*bytes});
+            }
+            if (const auto* bytes = ranked.sizes_of(oid)) add_gauge(size, labels, (*bytes)[0]);
           }
-          add_gauge(skipped, base, skipped_locked);
-          add_gauge(dropped, base, matched - exported);
+          for (const auto& table : unused) {
+            context.emit_when_full(per_row);
+            add_gauge(
+                never_scanned,
+                with_labels(base, {{"schemaname", table.schemaname}, {"relname", table.relname}}),
+                table.indexes);
+          }
+          if (measure_sizes) {
+            ranked.end_sizes(now, result.rows() > 0 ? result.number(0, 8) : 0);
+          }
+          ranked.saw(static_cast<std::size_t>(result.rows()));
+          add_gauge(sized_at, base, ranked.sizes_measured_at());
+          add_gauge(skipped, base, ranked.sizes_skipped_locked());
+          add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
         },
         families);
 
     for (auto& family : per_row) families.push_back(std::move(family));
+    families.push_back(std::move(sized_at));
     families.push_back(std::move(skipped));
     families.push_back(std::move(dropped));
     return families;
   }
 
  private:
+  void rank(PgSession& session, RankedRelations& ranked, std::vector<NeverScanned>& unused,
+            RankedRelations::Clock::time_point now) {
+    const auto result = session.query(kRankingSql, relation_scope_params(scope_));
+    std::vector<std::string> oids;
+    double matched = 0;
+    unused.clear();
+    for (int row = 0; row < result.rows(); ++row) {
+      if (result.text(row, 0) == "index") {
+        oids.emplace_back(result.text(row, 1));
+        matched = result.number(row, 5);
+      } else {
+        unused.push_back({std::string(result.text(row, 2)), std::string(result.text(row, 3)),
+                          result.number(row, 4)});
+      }
+    }
+    ranked.ranked(std::move(oids), matched, now);
+  }
+
   RelationScope scope_;
+  RankedRelationsByDatabase ranked_;
+  std::map<std::string, std::vector<NeverScanned>> never_scanned_;
   DatabaseVisitor visitor_;
 };
 
@@ -151,8 +214,9 @@ const bool registered = register_collector({
     .default_interval = std::chrono::milliseconds(0),
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_indexes", 300);
+      auto cadence = read_relation_cadence(options);
       auto databases = read_database_selection(options);
-      return std::make_unique<IndexesCollector>(std::move(scope), std::move(databases));
+      return std::make_unique<IndexesCollector>(std::move(scope), cadence, std::move(databases));
     },
 });
 

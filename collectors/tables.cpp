@@ -1,28 +1,23 @@
 // tables collector: postgres_exporter's pg_stat_user_tables_* families (same names, types and
 // labels), with table and index sizes measured only for tables no ACCESS EXCLUSIVE lock is on or
-// waiting for, filtered by schema/table patterns and capped to the largest N tables.
+// waiting for, filtered by schema/table patterns and capped to the largest N tables; statistics
+// every poll, sizes every size_interval, the ranking every rank_interval.
 #include <array>
 
 #include "collectors/database_visitor.h"
 #include "collectors/lock_safe_query.h"
+#include "collectors/relation_cadence.h"
 #include "collectors/relation_scope.h"
 #include "core/collector.h"
 
 namespace mexp {
 namespace {
 
-// One statement per database and poll. Candidates come from pg_class (the relations
-// pg_stat_user_tables lists) and are filtered and ranked there: the cap ranks tables by the pages
-// VACUUM and ANALYZE record (table, TOAST and indexes), which needs neither a lock nor a file
-// access. Statistics and sizes are then read for the exported tables only. The CASE keeps
-// pg_table_size and pg_indexes_size (which take AccessShareLock on the table, its indexes and its
-// TOAST relations) away from every table in exclusive_locked.
-std::string tables_sql(bool capped) {
-  // pg_stat_user_tables groups by table, so a join would compute every table's statistics; a
-  // LATERAL subquery with LIMIT is planned as one index lookup per exported table instead.
-  const std::string statistics = capped ? "CROSS JOIN LATERAL (SELECT * FROM pg_stat_user_tables s "
-                                          "WHERE s.relid = e.relid LIMIT 1) s"
-                                        : "JOIN pg_stat_user_tables s ON s.relid = e.relid";
+// Ranking: which tables are exported. Candidates come from pg_class (the relations
+// pg_stat_user_tables lists), filtered and ranked there: the cap ranks tables by the pages VACUUM
+// and ANALYZE record (table, TOAST and indexes), which needs neither a lock nor a file access. It
+// reads every relation of the database, so it runs at rank_interval, not every poll.
+std::string ranking_sql() {
   return std::string(R"SQL(
 WITH index_pages AS (
   SELECT i.indrelid AS oid, sum(c.relpages) AS pages
@@ -44,36 +39,58 @@ scope AS (
          std::string(kRelationScopeFilter) + R"SQL(
 ),
 ranked AS (
-  SELECT scope.*, count(*) OVER () AS matched,
+  SELECT relid, count(*) OVER () AS matched,
          row_number() OVER (ORDER BY pages DESC, schemaname, relname) AS rank
   FROM scope
-),
-exported AS (
-  SELECT * FROM ranked WHERE $5::bigint = 0 OR rank <= $5::bigint
-),)SQL" + std::string(kExclusiveLockedCte) +
-         R"SQL(,
-sized AS MATERIALIZED (
-  SELECT e.rank, e.matched, s.*, l.oid IS NOT NULL AS locked,
-         CASE WHEN l.oid IS NULL THEN pg_table_size(e.relid) END AS table_size,
-         CASE WHEN l.oid IS NULL THEN pg_indexes_size(e.relid) END AS indexes_size
-  FROM exported e
-  )SQL" + statistics +
-         R"SQL(
-  LEFT JOIN exclusive_locked l ON l.oid = e.relid
 )
-SELECT schemaname, relname,
-       seq_scan, seq_tup_read, coalesce(idx_scan, 0) AS idx_scan,
-       coalesce(idx_tup_fetch, 0) AS idx_tup_fetch,
-       n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd, n_live_tup, n_dead_tup, n_mod_since_analyze,
-       coalesce(extract(epoch FROM last_vacuum), 0) AS last_vacuum,
-       coalesce(extract(epoch FROM last_autovacuum), 0) AS last_autovacuum,
-       coalesce(extract(epoch FROM last_analyze), 0) AS last_analyze,
-       coalesce(extract(epoch FROM last_autoanalyze), 0) AS last_autoanalyze,
-       vacuum_count, autovacuum_count, analyze_count, autoanalyze_count,
-       indexes_size, table_size, matched, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
-FROM sized
-ORDER BY rank)SQL";
+SELECT relid::text, matched FROM ranked WHERE $5::bigint = 0 OR rank <= $5::bigint ORDER BY rank)SQL";
 }
+
+// Every poll: statistics of the exported tables ($1, in rank order), read with the statistics
+// functions pg_stat_user_tables is defined with (PostgreSQL 13-17), by oid: through the view, each
+// table cost a grouped join over its indexes (~0.2 ms a table). With $2 also their sizes, except
+// for tables in exclusive_locked: the CASE keeps pg_table_size and pg_indexes_size (which take
+// AccessShareLock on the table, its indexes and its TOAST relations) away from them. A table
+// dropped since the ranking has no row.
+const std::string kStatisticsSql = R"SQL(
+WITH exported AS (
+  SELECT relid, rank FROM unnest($1::oid[]) WITH ORDINALITY AS e(relid, rank)
+),)SQL" + std::string(kExclusiveLockedCte) +
+                                   R"SQL(,
+measured AS MATERIALIZED (
+  SELECT e.rank, e.relid, n.nspname AS schemaname, c.relname, l.oid IS NOT NULL AS locked,
+         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_table_size(e.relid) END AS table_size,
+         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_indexes_size(e.relid) END AS indexes_size,
+         (SELECT coalesce(sum(pg_stat_get_numscans(i.indexrelid)), 0)
+          FROM pg_index i WHERE i.indrelid = e.relid) AS idx_scan,
+         (SELECT coalesce(sum(pg_stat_get_tuples_fetched(i.indexrelid)), 0)
+          FROM pg_index i WHERE i.indrelid = e.relid) AS idx_fetched
+  FROM exported e
+  JOIN pg_class c ON c.oid = e.relid
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = e.relid
+)
+SELECT relid::text, schemaname, relname,
+       pg_stat_get_numscans(relid) AS seq_scan, pg_stat_get_tuples_returned(relid) AS seq_tup_read,
+       idx_scan, idx_fetched + pg_stat_get_tuples_fetched(relid) AS idx_tup_fetch,
+       pg_stat_get_tuples_inserted(relid) AS n_tup_ins,
+       pg_stat_get_tuples_updated(relid) AS n_tup_upd,
+       pg_stat_get_tuples_deleted(relid) AS n_tup_del,
+       pg_stat_get_tuples_hot_updated(relid) AS n_tup_hot_upd,
+       pg_stat_get_live_tuples(relid) AS n_live_tup, pg_stat_get_dead_tuples(relid) AS n_dead_tup,
+       pg_stat_get_mod_since_analyze(relid) AS n_mod_since_analyze,
+       coalesce(extract(epoch FROM pg_stat_get_last_vacuum_time(relid)), 0) AS last_vacuum,
+       coalesce(extract(epoch FROM pg_stat_get_last_autovacuum_time(relid)), 0) AS last_autovacuum,
+       coalesce(extract(epoch FROM pg_stat_get_last_analyze_time(relid)), 0) AS last_analyze,
+       coalesce(extract(epoch FROM pg_stat_get_last_autoanalyze_time(relid)), 0)
+         AS last_autoanalyze,
+       pg_stat_get_vacuum_count(relid) AS vacuum_count,
+       pg_stat_get_autovacuum_count(relid) AS autovacuum_count,
+       pg_stat_get_analyze_count(relid) AS analyze_count,
+       pg_stat_get_autoanalyze_count(relid) AS autoanalyze_count,
+       indexes_size, table_size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
+FROM measured
+ORDER BY rank)SQL";
 
 struct Column {
   const char* column;  // also the metric name after pg_stat_user_tables_
@@ -131,9 +148,10 @@ void add_sample(prometheus::MetricFamily& family, Labels labels, double value) {
 
 class TablesCollector final : public Collector {
  public:
-  TablesCollector(RelationScope scope, DatabaseSelection databases)
+  TablesCollector(RelationScope scope, RelationCadence cadence, DatabaseSelection databases)
       : scope_(std::move(scope)),
-        sql_(tables_sql(scope_.limit > 0)),
+        ranking_sql_(ranking_sql()),
+        ranked_(cadence),
         visitor_("tables", std::move(databases)) {}
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
@@ -148,50 +166,79 @@ class TablesCollector final : public Collector {
                                      "Total disk space used by this table, in bytes"));
     auto& index_size = per_table[kStatColumns.size()];
     auto& table_size = per_table[kStatColumns.size() + 1];
+    auto sized_at = gauge_family(
+        "migration_exporter_tables_sizes_timestamp_seconds",
+        "When the table and index sizes served were measured (Unix time); they are measured every "
+        "size_interval, statistics every poll");
     auto skipped = gauge_family(
         "migration_exporter_tables_skipped_locked",
-        "Exported tables whose sizes were not measured in the last poll because an ACCESS "
-        "EXCLUSIVE lock was held or awaited on them, one of their indexes or their TOAST table");
+        "Exported tables whose sizes were not measured in the last size measurement because an "
+        "ACCESS EXCLUSIVE lock was held or awaited on them, one of their indexes or their TOAST "
+        "table");
     auto dropped = gauge_family("migration_exporter_tables_dropped",
                                 "Tables that matched the include/exclude patterns but were not "
-                                "exported in the last poll because of the max_tables cap");
-    const auto params = relation_scope_params(scope_);
+                                "exported because of the max_tables cap (as of the last ranking)");
+    const auto now = RankedRelations::Clock::now();
+    const double wall_now = std::chrono::duration<double>(context.now.time_since_epoch()).count();
 
     std::vector<prometheus::MetricFamily> families;
     visitor_.visit_all(
         context,
         [&](PgSession& session, const Labels& base) {
-          const auto result = query_skipping_locked(session, sql_, params);
-          double matched = 0, skipped_locked = 0;
+          auto& ranked = ranked_.of(session.datname());
+          if (ranked.needs_ranking(now)) rank(session, ranked, now);
+          const bool measure_sizes = ranked.needs_sizes(now);
+          const auto result = query_skipping_locked(
+              session, kStatisticsSql, {ranked.oid_array(), measure_sizes ? "true" : "false"});
+          const int first_size = static_cast<int>(kStatColumns.size()) + 3;
+          if (measure_sizes) ranked.begin_sizes(wall_now);
           for (int row = 0; row < result.rows(); ++row) {
             context.emit_when_full(per_table);
+            const std::string oid(result.text(row, 0));
             const auto labels = with_labels(
-                base, {{"schemaname", result.text(row, 0)}, {"relname", result.text(row, 1)}});
+                base, {{"schemaname", result.text(row, 1)}, {"relname", result.text(row, 2)}});
             for (std::size_t i = 0; i < kStatColumns.size(); ++i) {
-              add_sample(per_table[i], labels, result.number(row, static_cast<int>(i) + 2));
+              add_sample(per_table[i], labels, result.number(row, static_cast<int>(i) + 3));
             }
-            const int first = static_cast<int>(kStatColumns.size()) + 2;
-            if (auto size = result.optional_number(row, first))
-              add_gauge(index_size, labels, *size);
-            if (auto size = result.optional_number(row, first + 1))
-              add_gauge(table_size, labels, *size);
-            matched = result.number(row, first + 2);
-            skipped_locked = result.number(row, first + 3);
+            if (measure_sizes) {
+              auto index_bytes = result.optional_number(row, first_size);
+              auto table_bytes = result.optional_number(row, first_size + 1);
+              if (index_bytes && table_bytes) ranked.size(oid, {*index_bytes, *table_bytes});
+            }
+            if (const auto* sizes = ranked.sizes_of(oid)) {
+              add_gauge(index_size, labels, (*sizes)[0]);
+              add_gauge(table_size, labels, (*sizes)[1]);
+            }
           }
-          add_gauge(skipped, base, skipped_locked);
-          add_gauge(dropped, base, matched - result.rows());
+          if (measure_sizes) {
+            ranked.end_sizes(now, result.rows() > 0 ? result.number(0, first_size + 2) : 0);
+          }
+          ranked.saw(static_cast<std::size_t>(result.rows()));
+          add_gauge(sized_at, base, ranked.sizes_measured_at());
+          add_gauge(skipped, base, ranked.sizes_skipped_locked());
+          add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
         },
         families);
 
     for (auto& family : per_table) families.push_back(std::move(family));
+    families.push_back(std::move(sized_at));
     families.push_back(std::move(skipped));
     families.push_back(std::move(dropped));
     return families;
   }
 
  private:
+  void rank(PgSession& session, RankedRelations& ranked, RankedRelations::Clock::time_point now) {
+    const auto result = session.query(ranking_sql_, relation_scope_params(scope_));
+    std::vector<std::string> oids;
+    oids.reserve(static_cast<std::size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) oids.emplace_back(result.text(row, 0));
+    ranked.ranked(std::move(oids), result.rows() > 0 ? result.number(0, 1) : 0, now);
+  }
+
   RelationScope scope_;
-  std::string sql_;
+  std::string ranking_sql_;
+  RankedRelationsByDatabase ranked_;
   DatabaseVisitor visitor_;
 };
 
@@ -202,8 +249,9 @@ const bool registered = register_collector({
     .default_interval = std::chrono::milliseconds(0),
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_tables", 300);
+      auto cadence = read_relation_cadence(options);
       auto databases = read_database_selection(options);
-      return std::make_unique<TablesCollector>(std::move(scope), std::move(databases));
+      return std::make_unique<TablesCollector>(std::move(scope), cadence, std::move(databases));
     },
 });
 

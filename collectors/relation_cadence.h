@@ -1,0 +1,87 @@
+// When the tables and indexes collectors rank relations and measure sizes again, and what they keep
+// in between: per database, the exported relations (oids in rank order) and their last sizes.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/collector_options.h"
+
+namespace mexp {
+
+// Ranking reads every relation of the catalog (tens of thousands at 10,000 tables) and sizing opens
+// every file of every exported relation; statistics of the exported relations are a few index
+// lookups. So statistics are read every poll, and the other two only at their own, slower cadence.
+struct RelationCadence {
+  std::chrono::milliseconds rank_interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds size_interval{std::chrono::minutes(1)};
+};
+
+// Reads rank_interval and size_interval (size_interval 0: sizes every poll).
+RelationCadence read_relation_cadence(CollectorOptions& options);
+
+class RankedRelations {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  explicit RankedRelations(RelationCadence cadence) : cadence_(cadence) {}
+
+  // True when there is no ranking yet, it is older than rank_interval, or a relation it holds has
+  // gone (dropped, or a database recreated under the same name).
+  bool needs_ranking(Clock::time_point now) const;
+  // Keeps a new ranking: the exported oids in rank order and how many relations matched.
+  void ranked(std::vector<std::string> oids, double matched, Clock::time_point now);
+  // The exported oids as a PostgreSQL array literal, for the statistics statement.
+  const std::string& oid_array() const { return oid_array_; }
+  std::size_t exported() const { return oids_.size(); }
+  double matched() const { return matched_; }
+  // The statistics statement returned `rows` of the exported relations: fewer means some are gone.
+  void saw(std::size_t rows);
+
+  bool needs_sizes(Clock::time_point now) const;
+  // Starts a new set of sizes measured at `wall_time` (replacing every earlier one).
+  void begin_sizes(double wall_time);
+  // One relation's sizes from this measurement; a relation skipped because of a lock gets none.
+  void size(const std::string& oid, std::vector<double> values);
+  // Ends the measurement; `skipped_locked` relations were left out because of a lock.
+  void end_sizes(Clock::time_point now, double skipped_locked) {
+    sized_at_ = now;
+    skipped_locked_ = skipped_locked;
+  }
+  double sizes_skipped_locked() const { return skipped_locked_; }
+  // Sizes of `oid` from the last measurement, or null when it was not measured.
+  const std::vector<double>* sizes_of(const std::string& oid) const;
+  // Wall-clock seconds of the last measurement (0 before the first).
+  double sizes_measured_at() const { return sizes_wall_time_; }
+
+ private:
+  RelationCadence cadence_;
+  std::vector<std::string> oids_;
+  std::string oid_array_ = "{}";
+  double matched_ = 0;
+  std::optional<Clock::time_point> ranked_at_;
+  bool relation_gone_ = false;
+  std::optional<Clock::time_point> sized_at_;
+  double sizes_wall_time_ = 0;
+  double skipped_locked_ = 0;
+  std::map<std::string, std::vector<double>> sizes_;
+};
+
+// One RankedRelations per database a collector visits, made on first use.
+class RankedRelationsByDatabase {
+ public:
+  explicit RankedRelationsByDatabase(RelationCadence cadence) : cadence_(cadence) {}
+  RankedRelations& of(const std::string& datname) {
+    return databases_.try_emplace(datname, cadence_).first->second;
+  }
+
+ private:
+  RelationCadence cadence_;
+  std::map<std::string, RankedRelations> databases_;
+};
+
+}  // namespace mexp

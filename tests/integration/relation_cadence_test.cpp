@@ -1,0 +1,126 @@
+// The tables and indexes collectors' cadence against the real server: statistics every poll, sizes
+// every size_interval (with the time they were measured), the ranking every rank_interval, and a
+// ranking renewed at once when an exported relation is dropped.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/collector_run.h"
+#include "tests/support/test_pg.h"
+
+using mexp::test::CollectorRun;
+using mexp::test::sample;
+using mexp::test::TestDatabase;
+
+namespace {
+
+mexp::test::LabelMap table(const TestDatabase& db, const char* name) {
+  return {{"datname", db.name()}, {"schemaname", "public"}, {"relname", name}};
+}
+
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+TEST(RelationCadence, StatisticsEveryPollSizesOnlyAtTheirIntervalWithTheirTimestamp) {
+  TestDatabase db;
+  db.exec("CREATE TABLE orders (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = off)");
+  db.exec("INSERT INTO orders SELECT g, 'n' FROM generate_series(1, 10) g");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  const double size_before = std::stod(db.exec("SELECT pg_table_size('orders')"));
+
+  CollectorRun run("tables", db.name(), "size_interval = \"1h\"\nrank_interval = \"1h\"");
+  const double before_first = now_seconds();
+  auto families = run.collect();
+  EXPECT_EQ(sample(families, "pg_stat_user_tables_n_tup_ins", table(db, "orders")), 10);
+  EXPECT_EQ(sample(families, "pg_stat_user_tables_table_size_bytes", table(db, "orders")),
+            size_before);
+  const auto measured_at = sample(families, "migration_exporter_tables_sizes_timestamp_seconds",
+                                  {{"datname", db.name()}});
+  ASSERT_TRUE(measured_at);
+  EXPECT_GE(*measured_at, before_first - 1);
+
+  // Many more rows: the statistics move on the next poll, the size served stays the measured one
+  // and says when it was measured.
+  db.exec("INSERT INTO orders SELECT g, repeat('x', 200) FROM generate_series(11, 5000) g");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  ASSERT_GT(std::stod(db.exec("SELECT pg_table_size('orders')")), size_before);
+  families = run.collect();
+  EXPECT_EQ(sample(families, "pg_stat_user_tables_n_tup_ins", table(db, "orders")), 5000);
+  EXPECT_EQ(sample(families, "pg_stat_user_tables_table_size_bytes", table(db, "orders")),
+            size_before);
+  EXPECT_EQ(sample(families, "migration_exporter_tables_sizes_timestamp_seconds",
+                   {{"datname", db.name()}}),
+            measured_at);
+
+  // size_interval = 0: measured every poll.
+  CollectorRun every_poll("tables", db.name(), "size_interval = \"0s\"");
+  every_poll.collect();
+  families = every_poll.collect();
+  EXPECT_EQ(sample(families, "pg_stat_user_tables_table_size_bytes", table(db, "orders")),
+            std::stod(db.exec("SELECT pg_table_size('orders')")));
+}
+
+TEST(RelationCadence, TheRankingIsRenewedAtItsIntervalAndAtOnceWhenAnExportedTableIsDropped) {
+  TestDatabase db;
+  db.exec("CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 100)");
+  db.exec("CREATE TABLE medium (id int); INSERT INTO medium SELECT generate_series(1, 5000)");
+  db.exec("ANALYZE small; ANALYZE medium");
+
+  CollectorRun run("tables", db.name(), "max_tables = 1\nrank_interval = \"2s\"");
+  auto families = run.collect();
+  EXPECT_TRUE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "medium")));
+  EXPECT_FALSE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "small")));
+
+  // A larger table appears: until the ranking is renewed, the exported table stays the same.
+  db.exec("CREATE TABLE large (id int); INSERT INTO large SELECT generate_series(1, 50000)");
+  db.exec("ANALYZE large");
+  families = run.collect();
+  EXPECT_TRUE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "medium")));
+  EXPECT_FALSE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "large")));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+  families = run.collect();
+  EXPECT_TRUE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "large")));
+  EXPECT_FALSE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "medium")));
+  EXPECT_EQ(sample(families, "migration_exporter_tables_dropped", {{"datname", db.name()}}), 2);
+
+  // The exported table is dropped: gone from this poll, the next poll ranks again at once.
+  db.exec("DROP TABLE large");
+  families = run.collect();
+  EXPECT_FALSE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "large")));
+  families = run.collect();
+  EXPECT_TRUE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "medium")));
+}
+
+TEST(RelationCadence, IndexesServeStatisticsEveryPollAndSizesAtTheirInterval) {
+  TestDatabase db;
+  db.exec("CREATE TABLE orders (id int PRIMARY KEY, tag text)");
+  db.exec("CREATE INDEX orders_tag ON orders (tag)");
+  db.exec("INSERT INTO orders SELECT g, 't' FROM generate_series(1, 10) g");
+  const double size_before = std::stod(db.exec("SELECT pg_relation_size('orders_tag')"));
+
+  CollectorRun run("indexes", db.name(), "size_interval = \"1h\"");
+  auto families = run.collect();
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_size_bytes", {{"indexrelname", "orders_tag"}}),
+            size_before);
+  EXPECT_EQ(
+      sample(families, "pg_stat_user_indexes_idx_scans_total", {{"indexrelname", "orders_pkey"}}),
+      0);
+
+  db.exec("INSERT INTO orders SELECT g, 't' || g FROM generate_series(11, 20000) g");
+  mexp::test::SqlSession reader(db.name());
+  reader.exec("SET enable_seqscan = off; SELECT tag FROM orders WHERE id = 7");
+  reader.exec("SELECT pg_stat_force_next_flush()");
+  ASSERT_GT(std::stod(db.exec("SELECT pg_relation_size('orders_tag')")), size_before);
+  families = run.collect();
+  EXPECT_EQ(
+      sample(families, "pg_stat_user_indexes_idx_scans_total", {{"indexrelname", "orders_pkey"}}),
+      1);
+  EXPECT_EQ(sample(families, "pg_stat_user_indexes_size_bytes", {{"indexrelname", "orders_tag"}}),
+            size_before);
+  EXPECT_TRUE(sample(families, "migration_exporter_indexes_sizes_timestamp_seconds",
+                     {{"datname", db.name()}}));
+}
