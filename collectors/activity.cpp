@@ -89,7 +89,6 @@ class ActivityCollector : public Collector {
           result.number(row, sessions_column), result.optional_number(row, max_column).value_or(0)};
     }
 
-    const std::string server = postgres_exporter_server(context.session.settings().conninfo);
     auto count = gauge_family("pg_stat_activity_count", "number of connections in this state");
     auto max_tx = gauge_family("pg_stat_activity_max_tx_duration",
                                "max duration in seconds any active transaction has been running");
@@ -117,7 +116,7 @@ class ActivityCollector : public Collector {
       auto& states = kinds["state"];
       for (const char* state : kStates) {
         const auto totals = states[state];
-        const auto state_labels = with_labels(labels, {{"state", state}, {"server", server}});
+        const auto state_labels = with_labels(labels, {{"state", state}});
         add_gauge(count, state_labels, totals.sessions);
         add_gauge(max_tx, state_labels, totals.max_seconds);
       }
@@ -156,6 +155,7 @@ const bool registered = register_collector({
       if (threshold.count() <= 0) options.error("long_transaction_threshold", "must be positive");
       return std::make_unique<ActivityCollector>(threshold);
     },
+    .postgres_exporter_families = {"pg_stat_activity_count", "pg_stat_activity_max_tx_duration"},
 });
 
 }  // namespace

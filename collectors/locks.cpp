@@ -77,7 +77,6 @@ class LocksCollector : public Collector {
               mode = result.column("mode"), locktype = result.column("locktype"),
               pid = result.column("pid"), value = result.column("value"),
               blockers = result.column("blockers");
-    const std::string server = postgres_exporter_server(context.session.settings().conninfo);
 
     auto count = gauge_family("pg_locks_count", "Number of locks");
     std::set<std::string> databases;
@@ -88,10 +87,10 @@ class LocksCollector : public Collector {
       const std::string db(result.text(row, datname));
       if (result.text(row, kind) == "held") {
         databases.insert(db);
-        add_gauge(count,
-                  with_labels(for_database(context.base_labels, db),
-                              {{"mode", result.text(row, mode)}, {"server", server}}),
-                  result.number(row, value));
+        add_gauge(
+            count,
+            with_labels(for_database(context.base_labels, db), {{"mode", result.text(row, mode)}}),
+            result.number(row, value));
         continue;
       }
       const int waiter_pid = static_cast<int>(result.number(row, pid));
@@ -169,6 +168,7 @@ const bool registered = register_collector({
     .factory = [](CollectorOptions&) -> std::unique_ptr<Collector> {
       return std::make_unique<LocksCollector>();
     },
+    .postgres_exporter_families = {"pg_locks_count"},
 });
 
 }  // namespace

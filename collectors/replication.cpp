@@ -216,6 +216,12 @@ const bool registered = register_collector({
     .factory = [](CollectorOptions&) -> std::unique_ptr<Collector> {
       return std::make_unique<ReplicationCollector>();
     },
+    // Names postgres_exporter exports too (0.11's built-in maps; 0.20's replication_slots and
+    // stat_replication collectors), whatever their labels.
+    .postgres_exporter_families =
+        {"pg_stat_replication_pg_current_wal_lsn_bytes", "pg_stat_replication_pg_wal_lsn_diff",
+         "pg_replication_slots_active", "pg_replication_slots_pg_wal_lsn_diff",
+         "pg_replication_slots_safe_wal_size_bytes", "pg_replication_slots_wal_status"},
 });
 
 }  // namespace

@@ -21,6 +21,12 @@ Labels for_database(const Labels& base, std::string_view datname) {
   return labels;
 }
 
+Labels server_labels(const Labels& base) {
+  Labels labels = base;
+  std::erase_if(labels, [](const auto& label) { return label.name == "datname"; });
+  return labels;
+}
+
 std::string postgres_exporter_server(const std::string& conninfo) {
   std::map<std::string, std::string> fields;
   if (!conninfo.empty()) {

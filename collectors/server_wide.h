@@ -15,10 +15,14 @@ namespace mexp {
 // `target`, are kept).
 Labels for_database(const Labels& base, std::string_view datname);
 
-// postgres_exporter 0.11 (Debian bookworm's prometheus-postgres-exporter) labels its built-in
-// families (pg_locks_count, pg_stat_activity_*) with server="<host>:<port>" taken from the DSN,
-// defaulting to localhost and 5432. We compute it the same way, with libpq's PGHOST/PGPORT as the
-// fallback when the DSN does not name them, so dashboards that select on `server` keep working.
+// `base` without datname: the labels of a family that describes the whole server (pg_settings_*,
+// pg_stat_bgwriter_*), which postgres_exporter exports without labels (`target` is kept).
+Labels server_labels(const Labels& base);
+
+// postgres_exporter labels its legacy built-in families (every one in 0.11; in today's releases
+// only pg_stat_database_conflicts_*) with server="<host>:<port>" taken from the DSN, defaulting to
+// localhost and 5432. We compute it the same way, with libpq's PGHOST/PGPORT as the fallback when
+// the DSN does not name them.
 std::string postgres_exporter_server(const std::string& conninfo);
 
 }  // namespace mexp

@@ -146,6 +146,15 @@ void add_sample(prometheus::MetricFamily& family, Labels labels, double value) {
   }
 }
 
+// Every pg_stat_user_tables_* family: postgres_exporter exports each of them.
+std::vector<std::string> postgres_exporter_families() {
+  std::vector<std::string> names;
+  for (const auto& column : kStatColumns) names.push_back(family_for(column).name);
+  names.insert(names.end(),
+               {"pg_stat_user_tables_index_size_bytes", "pg_stat_user_tables_table_size_bytes"});
+  return names;
+}
+
 class TablesCollector final : public Collector {
  public:
   TablesCollector(RelationScope scope, RelationCadence cadence, DatabaseSelection databases)
@@ -253,6 +262,7 @@ const bool registered = register_collector({
       auto databases = read_database_selection(options);
       return std::make_unique<TablesCollector>(std::move(scope), cadence, std::move(databases));
     },
+    .postgres_exporter_families = postgres_exporter_families(),
 });
 
 }  // namespace

@@ -58,6 +58,12 @@ struct CollectorInfo {
   // Builds a collector for one target from its options. Options the factory does not read are
   // reported as unknown keys, so a collector validates its own section just by reading it.
   std::function<std::unique_ptr<Collector>(CollectorOptions&)> factory;
+  // Families this collector exports under postgres_exporter's names (README, "Compatibility with
+  // postgres_exporter"). Companion mode (--compat.companion) drops them from its output, so that a
+  // scrape of both exporters never sees a family twice.
+  std::vector<std::string> postgres_exporter_families = {};
+  // Every family of this collector is one of postgres_exporter's: companion mode does not run it.
+  bool postgres_exporter_only = false;
 };
 
 // Called from a static initialiser in each collector's file:

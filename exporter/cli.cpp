@@ -68,6 +68,9 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
     } else if (name == "--version") {
       if (!no_value()) return std::nullopt;
       flags.version = true;
+    } else if (name == "--compat.companion") {
+      if (!no_value()) return std::nullopt;
+      flags.companion = true;
     } else if (name == "--check-config") {
       if (!no_value()) return std::nullopt;
       flags.check_config = true;
@@ -96,6 +99,10 @@ std::string usage() {
       "(default 15s).\n"
       "  --log.level=LEVEL            debug, info, warn or error (default info).\n"
       "  --log.format=FORMAT          logfmt or json (default logfmt).\n"
+      "  --compat.companion           Run beside postgres_exporter: export none of its "
+      "families (pg_up,\n"
+      "                               pg_locks_count, pg_stat_*, pg_settings_*...), only our "
+      "own.\n"
       "  --check-config               Validate the configuration, print every error, and exit.\n"
       "  --version                    Print the version and exit.\n\n"
       "Collectors (enable or tune them in [collectors.<name>]):\n";

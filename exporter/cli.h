@@ -20,6 +20,7 @@ struct Flags {
   std::string log_format = "logfmt";
   bool version = false;
   bool check_config = false;
+  bool companion = false;  // --compat.companion
   bool help = false;
 };
 

@@ -49,6 +49,17 @@ struct Reader {
     return *node->value<std::string>();
   }
 
+  std::optional<bool> boolean(const toml::table& table, const std::string& path,
+                              const char* key) const {
+    const auto* node = table.get(key);
+    if (node == nullptr) return std::nullopt;
+    if (!node->is_boolean()) {
+      error(*node, path + key, "must be true or false");
+      return std::nullopt;
+    }
+    return *node->value<bool>();
+  }
+
   std::chrono::milliseconds duration(const toml::table& table, const std::string& path,
                                      const char* key, std::chrono::milliseconds fallback) const {
     const auto* node = table.get(key);
@@ -101,7 +112,7 @@ std::optional<std::string> read_file_secret(const std::string& path) {
 std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::table* global,
                                            const toml::table* target_override,
                                            const std::string& target_path,
-                                           const ConfigInputs& inputs) {
+                                           const ConfigInputs& inputs, bool companion) {
   for (const auto* sections : {global, target_override}) {
     if (sections == nullptr) continue;
     for (const auto& [name, node] : *sections) {
@@ -136,7 +147,9 @@ std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::tab
     // collector is switched on.
     auto collector = info.factory(options);
     options.report_unknown_keys();
-    if (enabled) plans.push_back({info.name, interval, std::move(collector)});
+    if (!enabled || (companion && info.postgres_exporter_only)) continue;
+    plans.push_back({info.name, interval, std::move(collector),
+                     companion ? info.postgres_exporter_families : std::vector<std::string>{}});
   }
   return plans;
 }
@@ -197,7 +210,14 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
   }
   const Reader reader{inputs.file, errors};
   reader.check_keys(
-      root, "", {"targets", "collectors", "connect_timeout", "statement_timeout", "lock_timeout"});
+      root, "",
+      {"targets", "collectors", "compat", "connect_timeout", "statement_timeout", "lock_timeout"});
+  config.companion = inputs.companion;
+  if (const toml::table* compat = reader.table(root, "", "compat")) {
+    reader.check_keys(*compat, "compat", {"companion"});
+    config.companion =
+        config.companion || reader.boolean(*compat, "compat.", "companion").value_or(false);
+  }
   const Timeouts global_timeouts = read_timeouts(reader, root, "", Timeouts{});
   const toml::table* global_collectors = reader.table(root, "", "collectors");
 
@@ -206,7 +226,9 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
     target.session.connect_timeout = timeouts.connect;
     target.session.statement_timeout = timeouts.statement;
     target.session.lock_timeout = timeouts.lock;
-    target.collectors = plan_collectors(reader, global_collectors, target_collectors, path, inputs);
+    target.collectors = plan_collectors(reader, global_collectors, target_collectors, path, inputs,
+                                        config.companion);
+    target.companion = config.companion;
     config.targets.push_back(std::move(target));
   };
 

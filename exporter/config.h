@@ -20,12 +20,18 @@ struct CollectorPlan {
   std::string name;
   std::chrono::milliseconds interval{0};
   std::shared_ptr<Collector> collector;
+  // Companion mode: the collector's families that postgres_exporter also exports, left out of its
+  // output (empty otherwise).
+  std::vector<std::string> dropped_families;
 };
 
 struct TargetConfig {
   std::string name;
   SessionSettings session;
   std::vector<CollectorPlan> collectors;
+  // Companion mode: pg_up and pg_exporter_last_scrape_error, postgres_exporter's names, are not
+  // exported either (migration_exporter_database_up carries the same value).
+  bool companion = false;
 };
 
 struct Config {
@@ -33,11 +39,14 @@ struct Config {
   std::vector<TargetConfig> targets;
   // With several targets every series carries a `target` label; with one it does not.
   bool label_targets = false;
+  // [compat] companion = true or --compat.companion: export only what postgres_exporter does not.
+  bool companion = false;
 };
 
 struct ConfigInputs {
   std::string file;                                   // --config.file; empty = none
   std::chrono::milliseconds default_interval{15000};  // --poll.interval
+  bool companion = false;                             // --compat.companion
 };
 
 // Returns the configuration, or nullopt with every problem found in `errors`.

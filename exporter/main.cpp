@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
   mexp::log::configure(flags->log_level, flags->log_format);
 
   mexp::ConfigErrors errors;
-  auto config = mexp::load_config({flags->config_file, flags->poll_interval}, errors);
+  auto config =
+      mexp::load_config({flags->config_file, flags->poll_interval, flags->companion}, errors);
   if (!config) {
     for (const auto& problem : errors.list()) std::cerr << problem.to_string() << "\n";
     std::cerr << "migration_exporter: configuration invalid (" << errors.list().size() << " error"
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
   const auto reload = [&]() -> mexp::ReloadOutcome {
     std::lock_guard lock(reload_mutex);
     mexp::ConfigErrors reload_errors;
-    auto next = mexp::load_config({flags->config_file, flags->poll_interval}, reload_errors);
+    auto next = mexp::load_config({flags->config_file, flags->poll_interval, flags->companion},
+                                  reload_errors);
     self_metrics.record_config_load(next.has_value());
     if (!next) {
       mexp::log::error("configuration reload rejected; the previous configuration stays active",

@@ -2,6 +2,7 @@
 #include "exporter/poller.h"
 
 #include <algorithm>
+#include <set>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -20,6 +21,15 @@ void release_free_memory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
+}
+
+// Companion mode: what a collector exports under postgres_exporter's names is left out.
+std::vector<prometheus::MetricFamily> without_families(
+    std::vector<prometheus::MetricFamily> families, const std::vector<std::string>& dropped) {
+  if (dropped.empty()) return families;
+  const std::set<std::string, std::less<>> names(dropped.begin(), dropped.end());
+  std::erase_if(families, [&](const auto& family) { return names.contains(family.name); });
+  return families;
 }
 }  // namespace
 
@@ -86,10 +96,12 @@ void Poller::run_collector(Slot& slot, const Labels& labels) {
     // Collectors with a series per table or index hand them over in chunks while they run: only
     // their text is kept, so a poll of thousands of tables never holds all its series objects.
     FamilyTextsBuilder texts;
-    CollectContext context{
-        session_, labels, std::chrono::system_clock::now(),
-        [&texts](std::vector<prometheus::MetricFamily> chunk) { texts.add(std::move(chunk)); }};
-    texts.add(slot.plan.collector->collect(context));
+    const auto& dropped = slot.plan.dropped_families;
+    CollectContext context{session_, labels, std::chrono::system_clock::now(),
+                           [&texts, &dropped](std::vector<prometheus::MetricFamily> chunk) {
+                             texts.add(without_families(std::move(chunk), dropped));
+                           }};
+    texts.add(without_families(slot.plan.collector->collect(context), dropped));
     slot.families = std::move(texts).finish();
     slot.success = true;
   } catch (const PgError& error) {
@@ -109,10 +121,20 @@ void Poller::run_collector(Slot& slot, const Labels& labels) {
 
 void Poller::publish(const Labels& labels, double poll_timestamp) {
   std::vector<prometheus::MetricFamily> families;
-  auto up = gauge_family("pg_up",
-                         "Whether the last connection to the database succeeded (1) or not (0).");
-  add_gauge(up, labels, session_.connected() ? 1 : 0);
-  families.push_back(std::move(up));
+  const double up_value = session_.connected() ? 1 : 0;
+  if (!target_.companion) {
+    auto up = gauge_family("pg_up",
+                           "Whether the last connection to the database succeeded (1) or not (0).");
+    add_gauge(up, labels, up_value);
+    families.push_back(std::move(up));
+  }
+  // pg_up under our own name, exported in companion mode too, where pg_up is postgres_exporter's.
+  auto database_up = gauge_family(
+      "migration_exporter_database_up",
+      "Whether the last connection to the database succeeded (1) or not (0); pg_up's value.");
+  add_gauge(database_up, labels, up_value);
+  families.push_back(std::move(database_up));
+  bool any_failed = false;
   auto duration = gauge_family("migration_exporter_collector_duration_seconds",
                                "How long the collector's last run took, in seconds.");
   auto success = gauge_family("migration_exporter_collector_success",
@@ -123,10 +145,20 @@ void Poller::publish(const Labels& labels, double poll_timestamp) {
     add_gauge(duration, with_labels(labels, {{"collector", slot.plan.name}}),
               slot.duration_seconds);
     add_gauge(success, with_labels(labels, {{"collector", slot.plan.name}}), slot.success ? 1 : 0);
+    any_failed = any_failed || !slot.success;
     if (slot.families) parts.push_back(slot.families);
   }
   families.push_back(std::move(duration));
   families.push_back(std::move(success));
+  if (!target_.companion) {
+    // postgres_exporter's name and meaning, for the dashboards and alerts written for it.
+    auto scrape_error = gauge_family(
+        "pg_exporter_last_scrape_error",
+        "Whether the last scrape of metrics from PostgreSQL resulted in an error (1 for error, 0 "
+        "for success): 1 when any collector's last run failed.");
+    add_gauge(scrape_error, labels, any_failed ? 1 : 0);
+    families.push_back(std::move(scrape_error));
+  }
   auto last_poll = gauge_family(
       "migration_exporter_last_poll_timestamp_seconds",
       "When this target was last polled, as a Unix timestamp (staleness: time() - this).");

@@ -5,7 +5,7 @@
 // contract families this body does not show (they need a situation the scrape did not have).
 // Usage: node check_contract.mjs <metrics body file>
 import { readFileSync } from "node:fs";
-import { metricContract } from "./lib/metric_contract.mjs";
+import { metricContract, metricContractPrefixes } from "./lib/metric_contract.mjs";
 
 const body = readFileSync(process.argv[2], "utf8");
 const types = new Map();
@@ -33,7 +33,7 @@ for (const line of body.split("\n")) {
 
 const problems = [];
 for (const [family, type] of types) {
-  const contract = metricContract[family];
+  const contract = metricContract[family] ?? metricContractPrefixes.find((p) => family.startsWith(p.prefix));
   if (!contract) {
     problems.push(`${family} (${type}) is exported but not in the contract`);
     continue;

@@ -11,8 +11,9 @@ const table = ["datname", "schemaname", "relname"];
 const index = [...table, "indexrelname"];
 const replica = ["datname", "application_name", "client_addr", "slot_name", "state"];
 const slot = ["datname", "slot_name", "database"];
-// postgres_exporter 0.11.1 compatibility: these two collectors' inherited families carry its `server`.
-const server = "server";
+// postgres_exporter's families keep its labels; those describing the whole server have none of their
+// own, and only pg_stat_database_conflicts_* keep its `server` label, as in its current releases.
+const statDatabase = ["datid", "datname"];
 
 const gauges = (names, labels) => Object.fromEntries(names.map((n) => [n, { type: "gauge", labels }]));
 const counters = (names, labels) => Object.fromEntries(names.map((n) => [n, { type: "counter", labels }]));
@@ -29,11 +30,11 @@ export const metricContract = {
   ...gauges(["migration_in_progress", "migration_in_progress_seconds", "migration_blocked_sessions",
     "migration_blocked_max_wait_seconds", "migration_waiting_seconds", "migration_lock_stale"], live),
   // locks
-  pg_locks_count: { type: "gauge", labels: ["datname", "mode", server] },
+  pg_locks_count: { type: "gauge", labels: ["datname", "mode"] },
   pg_locks_waiting: { type: "gauge", labels: ["datname", "mode", "locktype"] },
   ...gauges(["pg_blocked_sessions", "pg_lock_wait_max_seconds", "pg_lock_blocking_chain_max_depth"], ["datname"]),
   // activity
-  ...gauges(["pg_stat_activity_count", "pg_stat_activity_max_tx_duration"], ["datname", "state", server]),
+  ...gauges(["pg_stat_activity_count", "pg_stat_activity_max_tx_duration"], ["datname", "state"]),
   ...gauges(["pg_long_running_transactions", "pg_long_running_transactions_max_age_seconds",
     "pg_idle_in_transaction_sessions", "pg_idle_in_transaction_max_age_seconds"], ["datname"]),
   pg_sessions_waiting: { type: "gauge", labels: ["datname", "wait_event_type"] },
@@ -55,14 +56,43 @@ export const metricContract = {
     "pg_replication_slots_safe_wal_size_bytes", "pg_replication_slots_xmin_age"], slot),
   pg_replication_slots_wal_status: { type: "gauge", labels: [...slot, "wal_status"] },
   pg_replication_slots_info: { type: "gauge", labels: [...slot, "slot_type", "plugin", "temporary"] },
+  // postgres_exporter's collectors (the superset; none of them in companion mode)
+  pg_stat_database_numbackends: { type: "gauge", labels: statDatabase },
+  ...counters(["xact_commit", "xact_rollback", "blks_read", "blks_hit", "tup_returned", "tup_fetched",
+    "tup_inserted", "tup_updated", "tup_deleted", "conflicts", "temp_files", "temp_bytes", "deadlocks",
+    "blk_read_time", "blk_write_time", "stats_reset", "active_time_seconds_total"]
+    .map((c) => `pg_stat_database_${c}`), statDatabase),
+  ...counters(["tablespace", "lock", "snapshot", "bufferpin", "deadlock"]
+    .map((c) => `pg_stat_database_conflicts_confl_${c}`), [...statDatabase, "server"]),
+  ...counters(["checkpoints_timed", "checkpoints_req", "checkpoint_write_time", "checkpoint_sync_time",
+    "buffers_checkpoint", "buffers_clean", "maxwritten_clean", "buffers_backend", "buffers_backend_fsync",
+    "buffers_alloc", "stats_reset"].map((c) => `pg_stat_bgwriter_${c}_total`), []),
+  ...counters(["num_timed", "num_requested", "restartpoints_timed", "restartpoints_req", "restartpoints_done",
+    "write_time", "sync_time", "buffers_written", "stats_reset"].map((c) => `pg_stat_checkpointer_${c}_total`), []),
+  ...counters(["pg_stat_archiver_archived_count", "pg_stat_archiver_failed_count"], []),
+  pg_stat_archiver_last_archive_age: { type: "gauge", labels: [] },
+  ...gauges(["pg_database_size_bytes", "pg_database_connection_limit"], ["datname"]),
+  ...gauges(["pg_replication_lag_seconds", "pg_replication_is_replica", "pg_replication_last_replay_seconds",
+    "pg_replication_lag", "pg_postmaster_start_time_seconds", "pg_wal_segments", "pg_wal_size_bytes"], []),
+  ...gauges(["pg_replication_slots_slot_current_wal_lsn", "pg_replication_slots_slot_confirmed_flush_lsn",
+    "pg_replication_slots_slot_is_active"], ["slot_name", "slot_type"]),
+  ...counters(["heap", "idx", "toast", "tidx"].flatMap((r) => [`${r}_blocks_read`, `${r}_blocks_hit`])
+    .map((c) => `pg_statio_user_tables_${c}`), table),
   // the exporter itself
   pg_up: { type: "gauge", labels: ["datname"] },
+  pg_exporter_last_scrape_error: { type: "gauge", labels: ["datname"] },
+  migration_exporter_database_up: { type: "gauge", labels: ["datname"] },
+  migration_exporter_database_size_skipped: { type: "gauge", labels: [] },
+  pg_roles_connection_limit: { type: "gauge", labels: ["rolname"] },
+  migration_exporter_roles_dropped: { type: "gauge", labels: [] },
   migration_exporter_build_info: { type: "gauge", labels: ["version", "revision"] },
   ...gauges(["migration_exporter_collector_duration_seconds", "migration_exporter_collector_success"], ["datname", "collector"]),
   migration_exporter_last_poll_timestamp_seconds: { type: "gauge", labels: ["datname"] },
   ...gauges(["migration_exporter_tables_skipped_locked", "migration_exporter_tables_dropped",
     "migration_exporter_indexes_skipped_locked", "migration_exporter_indexes_dropped",
-    "migration_exporter_tables_database_up", "migration_exporter_indexes_database_up"], ["datname"]),
+    "migration_exporter_tables_database_up", "migration_exporter_indexes_database_up",
+    "migration_exporter_statio_user_tables_dropped", "migration_exporter_statio_user_tables_database_up"],
+  ["datname"]),
   ...gauges(["migration_exporter_config_last_reload_successful",
     "migration_exporter_config_last_reload_success_timestamp_seconds"], []),
   migration_exporter_http_requests_total: { type: "counter", labels: ["path", "code"] },
@@ -70,3 +100,6 @@ export const metricContract = {
   ...gauges(["process_resident_memory_bytes", "process_virtual_memory_bytes", "process_open_fds", "process_max_fds",
     "process_start_time_seconds"], []),
 };
+
+// Families whose names come from data: one per server parameter (pg_settings_<name>[_seconds|_bytes]).
+export const metricContractPrefixes = [{ prefix: "pg_settings_", type: "gauge", labels: [] }];
