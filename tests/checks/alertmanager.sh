@@ -55,7 +55,7 @@ curl -fsS "$api/status" >/dev/null || { cat "$work/alertmanager.log" >&2; echo "
 
 # name|labels (k=v,...)|expect inhibited (yes/no)
 cases=(
-  "pg-down|alertname=PostgreSQLDown,severity=critical,job=migration_exporter,instance=app-0:10211,datname=orders|no"
+  "pg-down|alertname=MigrationExporterPostgreSQLDown,severity=critical,job=migration_exporter,instance=app-0:10211,datname=orders|no"
   "collector-same-db|alertname=MigrationExporterCollectorFailing,severity=warning,job=migration_exporter,instance=app-0:10211,datname=orders,collector=locks|yes"
   "blocking-same-db|alertname=MigrationBlockingSessions,severity=critical,job=migration_exporter,instance=app-0:10211,datname=orders,tool=flyway,schema=public,table=flyway_schema_history|yes"
   "stale-same-db|alertname=MigrationExporterSnapshotStale,severity=warning,job=migration_exporter,instance=app-0:10211,datname=orders|yes"

@@ -255,14 +255,14 @@ done < <(node "$tools/lib/alert-rules.mjs" "$src" --exprs)
 # Lowered thresholds for the expressions evaluated here (from|to; the text must occur in the rule).
 declare -A fast_thresholds=(
   [MigrationRolledBack]="offset 30m|offset 15s"
-  [MigrationRunningTooLong]="migration_in_progress_seconds > 600|migration_in_progress_seconds > 3"
-  [MigrationBlockingSessions]="migration_blocked_max_wait_seconds > 10|migration_blocked_max_wait_seconds > 2"
-  [MigrationWaitingForLock]="migration_waiting_seconds > 60|migration_waiting_seconds > 2"
+  [MigrationRunningTooLong]="> 600)|> 3)"
+  [MigrationBlockingSessions]="> 10|> 2"
+  [MigrationWaitingForLock]="> 60|> 2"
   [MigrationExporterSnapshotStale]="> 300|> 5"
-  [PostgreSQLLockQueueWithoutMigration]="pg_lock_wait_max_seconds > 60|pg_lock_wait_max_seconds > 2"
-  [PostgreSQLLongRunningTransaction]="> 900|> 2"
-  [PostgreSQLIdleInTransaction]="> 300|> 2"
-  [PostgreSQLReplicationSlotLagging]="> 1073741824|> 1048576"
+  [MigrationExporterPostgreSQLLockQueueWithoutMigration]="> 60 or|> 2 or"
+  [MigrationExporterPostgreSQLLongRunningTransaction]="> 900|> 2"
+  [MigrationExporterPostgreSQLIdleInTransaction]="> 300|> 2"
+  [MigrationExporterPostgreSQLReplicationSlotLagging]="> 1073741824|> 1048576"
 )
 for name in "${!fast_thresholds[@]}"; do
   [ -n "${alert_expr[$name]:-}" ] || die "fast_thresholds names $name, which the rules do not define"
@@ -448,12 +448,12 @@ printf 'SELECT count(*) FROM accounts;\n' | session reader1 120
 printf 'SELECT count(*) FROM accounts;\n' | session reader2 120
 wait_for 30 sessions_waiting 2 || die "the readers did not queue behind the migration"
 # The migration works (it waits for nobody), so MigrationWaitingForLock and the lock-queue alert stay silent.
-check_alerts blocking "MigrationBlockingSessions MigrationRunningTooLong PostgreSQLLongRunningTransaction"
+check_alerts blocking "MigrationBlockingSessions MigrationRunningTooLong MigrationExporterPostgreSQLLongRunningTransaction"
 check_panels blocking
 check_rule_health blocking
 save_body blocking
 end_sessions
-wait_resolved blocking MigrationBlockingSessions MigrationRunningTooLong PostgreSQLLongRunningTransaction
+wait_resolved blocking MigrationBlockingSessions MigrationRunningTooLong MigrationExporterPostgreSQLLongRunningTransaction
 
 scenario lock_queue "a transaction idle in transaction holds ACCESS EXCLUSIVE on orders; no migration"
 session idler 300 <<SQL
@@ -464,11 +464,11 @@ wait_for 30 exclusive_lock_granted orders || die "the idle session did not take 
 printf 'SELECT count(*) FROM orders;\n' | session reader3 120
 printf 'SELECT count(*) FROM orders;\n' | session reader4 120
 wait_for 30 sessions_waiting 2 || die "the readers did not queue behind the idle transaction"
-check_alerts lock_queue "PostgreSQLLockQueueWithoutMigration PostgreSQLIdleInTransaction PostgreSQLLongRunningTransaction"
+check_alerts lock_queue "MigrationExporterPostgreSQLLockQueueWithoutMigration MigrationExporterPostgreSQLIdleInTransaction MigrationExporterPostgreSQLLongRunningTransaction"
 check_panels lock_queue
 check_rule_health lock_queue
 end_sessions
-wait_resolved lock_queue PostgreSQLLockQueueWithoutMigration PostgreSQLIdleInTransaction PostgreSQLLongRunningTransaction
+wait_resolved lock_queue MigrationExporterPostgreSQLLockQueueWithoutMigration MigrationExporterPostgreSQLIdleInTransaction MigrationExporterPostgreSQLLongRunningTransaction
 
 scenario migration_waits "the classic incident: a Flyway migration's ALTER waits behind a transaction idle in transaction, readers queue behind the ALTER"
 session idler2 300 <<SQL
@@ -485,13 +485,13 @@ wait_for 30 sessions_waiting_named migration2 1 || die "the migration's ALTER di
 printf 'SELECT count(*) FROM events;\n' | session reader5 120
 printf 'SELECT count(*) FROM events;\n' | session reader6 120
 wait_for 30 sessions_waiting 2 || die "the readers did not queue behind the migration"
-# A migration holds its lock, so the lock queue is the migration's alerts' business, not PostgreSQLLockQueueWithoutMigration's.
-check_alerts migration_waits "MigrationWaitingForLock MigrationBlockingSessions MigrationRunningTooLong PostgreSQLIdleInTransaction PostgreSQLLongRunningTransaction"
+# A migration holds its lock, so the lock queue is the migration's alerts' business, not MigrationExporterPostgreSQLLockQueueWithoutMigration's.
+check_alerts migration_waits "MigrationWaitingForLock MigrationBlockingSessions MigrationRunningTooLong MigrationExporterPostgreSQLIdleInTransaction MigrationExporterPostgreSQLLongRunningTransaction"
 check_alert_state migration_waits MigrationBlockingSessions
 check_panels migration_waits
 check_rule_health migration_waits
 end_sessions
-wait_resolved migration_waits MigrationWaitingForLock MigrationBlockingSessions MigrationRunningTooLong PostgreSQLIdleInTransaction PostgreSQLLongRunningTransaction
+wait_resolved migration_waits MigrationWaitingForLock MigrationBlockingSessions MigrationRunningTooLong MigrationExporterPostgreSQLIdleInTransaction MigrationExporterPostgreSQLLongRunningTransaction
 
 scenario failed "a non-transactional Flyway migration failed, and an undo was recorded"
 psql_db >/dev/null <<'SQL'
@@ -526,14 +526,14 @@ timeout 600 "$pg_bindir/pg_receivewal" -D "$work/wal" -S "$wal_slot" --synchrono
 receivewal_pid=$!
 psql_db -c "SELECT pg_create_logical_replication_slot('$slot', 'test_decoding')" >/dev/null
 psql_db -c "INSERT INTO events SELECT g, repeat('x', 200) FROM generate_series(1, 20000) g" >/dev/null
-check_alerts slot "PostgreSQLReplicationSlotInactive PostgreSQLReplicationSlotLagging"
-check_alert_state slot PostgreSQLReplicationSlotInactive
+check_alerts slot "MigrationExporterPostgreSQLReplicationSlotInactive MigrationExporterPostgreSQLReplicationSlotLagging"
+check_alert_state slot MigrationExporterPostgreSQLReplicationSlotInactive
 check_panels slot
 check_rule_health slot
 save_body slot
 stop_pid "$receivewal_pid"; receivewal_pid=""
 psql_admin -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('$slot', '$wal_slot')" >/dev/null
-wait_resolved slot PostgreSQLReplicationSlotInactive PostgreSQLReplicationSlotLagging
+wait_resolved slot MigrationExporterPostgreSQLReplicationSlotInactive MigrationExporterPostgreSQLReplicationSlotLagging
 
 scenario history_unreadable "the monitoring role lost SELECT on the history table"
 psql_db -c "REVOKE SELECT ON flyway_schema_history FROM $role" >/dev/null
@@ -548,17 +548,17 @@ exporter2_pid=$(start_exporter "$exporter2_port" "$missing_db" "$work/exporter2.
 wait_for 30 curl -fsS -o /dev/null --stderr /dev/null "http://127.0.0.1:$exporter2_port/metrics" || die "the second exporter did not serve /metrics"
 write_targets "127.0.0.1:$exporter_port" "127.0.0.1:$exporter2_port"
 # Without a connection every collector of that exporter fails its polls: the collector alert's
-# expression is non-empty too (Alertmanager inhibits it behind PostgreSQLDown: tests/checks/alertmanager.sh).
-check_alerts pg_down "PostgreSQLDown MigrationExporterCollectorFailing" "MigrationHistoryUnreadable"
-check_alert_state pg_down PostgreSQLDown
+# expression is non-empty too (Alertmanager inhibits it behind MigrationExporterPostgreSQLDown: tests/checks/alertmanager.sh).
+check_alerts pg_down "MigrationExporterPostgreSQLDown MigrationExporterCollectorFailing" "MigrationHistoryUnreadable"
+check_alert_state pg_down MigrationExporterPostgreSQLDown
 check_rule_health pg_down
 write_targets "127.0.0.1:$exporter_port"
 stop_pid "$exporter2_pid"; exporter2_pid=""
-wait_resolved pg_down PostgreSQLDown
+wait_resolved pg_down MigrationExporterPostgreSQLDown
 
 scenario snapshot_stale "a private cluster hangs (SIGSTOP) under an exporter whose statement_timeout is 60 s"
 # The shared cluster must not hang (other checks use it): this one gets its own. With the default 5 s
-# statement_timeout a hung database turns into pg_up 0 within 7 s (PostgreSQLDown's case); a poll
+# statement_timeout a hung database turns into pg_up 0 within 7 s (MigrationExporterPostgreSQLDown's case); a poll
 # round only stays unfinished for long, and the snapshot goes stale, when a statement may wait that
 # long. The expression's 300 s is lowered to 5 s here.
 start_private_cluster >/dev/null

@@ -24,6 +24,8 @@ for (const file of ruleFiles) {
     for (const rule of group.rules ?? []) {
       if (!rule.alert) continue;
       const where = `${file}: ${rule.alert}`;
+      // One namespace, so that no name clashes with postgres_mixin's PostgreSQL*/Postgres* alerts.
+      if (!/^Migration[A-Z]/.test(rule.alert)) problems.push(`${where}: alert names start with Migration (mixin/README.md)`);
       if (alerts.has(rule.alert)) problems.push(`${where}: alert name defined twice`);
       alerts.set(rule.alert, rule);
       const severity = rule.labels?.severity;
