@@ -179,6 +179,7 @@ const bool registered = register_collector({
                    "event type.",
     .enabled_by_default = true,
     .default_interval = std::chrono::seconds(5),
+    .live = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       const auto threshold =
           options.get_duration("long_transaction_threshold", std::chrono::minutes(5));
