@@ -12,6 +12,7 @@
 
 #include "collectors/server_wide.h"
 #include "core/collector.h"
+#include "core/log.h"
 
 namespace mexp {
 namespace {
@@ -38,6 +39,9 @@ constexpr std::array<const char*, 9> kWaitEventTypes = {
 //   idle_in_transaction  sessions idle inside a transaction (also aborted ones, which still hold a
 //                        connection and a snapshot) and how long the longest has been idle
 //   waiting              key = wait_event_type; active client sessions waiting on it
+//   privilege            sessions = 1 when this role sees every session's state: without
+//                        pg_read_all_stats (part of pg_monitor) the state, wait and times of
+//                        other roles' sessions read as NULL, and every count above leaves them out
 constexpr const char* kActivityStatement =
     "WITH sessions AS MATERIALIZED ("
     "  SELECT a.datname, a.state, a.backend_type, a.wait_event_type,"
@@ -61,7 +65,10 @@ constexpr const char* kActivityStatement =
     "UNION ALL "
     "SELECT 'waiting', datname, wait_event_type, count(*), NULL FROM sessions"
     "  WHERE backend_type = 'client backend' AND state = 'active' AND wait_event_type IS NOT NULL"
-    "  GROUP BY datname, wait_event_type";
+    "  GROUP BY datname, wait_event_type "
+    "UNION ALL "
+    "SELECT 'privilege', NULL, NULL, pg_catalog.pg_has_role('pg_read_all_stats', 'USAGE')::int,"
+    "  NULL";
 
 struct Totals {
   double sessions = 0;
@@ -81,8 +88,13 @@ class ActivityCollector : public Collector {
 
     // database → kind → key → totals; zero-filled below for every database.
     std::map<std::string, std::map<std::string, std::map<std::string, Totals>>> rows;
+    bool sees_all_sessions = false;
     for (int row = 0; row < result.rows(); ++row) {
       const std::string kind(result.text(row, kind_column));
+      if (kind == "privilege") {
+        sees_all_sessions = result.number(row, sessions_column) == 1;
+        continue;
+      }
       auto& by_key = rows[std::string(result.text(row, datname_column))][kind];
       if (kind == "database") continue;
       by_key[std::string(result.text(row, key_column))] = {
@@ -132,14 +144,31 @@ class ActivityCollector : public Collector {
         add_gauge(waiting, with_labels(labels, {{"wait_event_type", type}}), totals.sessions);
     }
 
+    // Without the privilege the counts above are not wrong but partial, and look like a quiet
+    // database: say so in a series an alert can use, and once in the log.
+    auto visible = gauge_family(
+        "migration_exporter_activity_all_sessions_visible",
+        "1 if the monitoring role can read every session's state (pg_read_all_stats, part of "
+        "pg_monitor); 0 if the activity counts leave out other roles' sessions.");
+    add_gauge(visible, context.base_labels, sees_all_sessions ? 1 : 0);
+    if (!sees_all_sessions && !warned_missing_privilege_) {
+      log::warn(
+          "activity counts leave out other roles' sessions: grant pg_monitor (or "
+          "pg_read_all_stats) to the monitoring role",
+          {{"collector", "activity"}});
+      warned_missing_privilege_ = true;
+    }
+
     std::vector<prometheus::MetricFamily> families;
-    for (auto* family : {&count, &max_tx, &long_count, &long_age, &idle_count, &idle_age, &waiting})
+    for (auto* family :
+         {&count, &max_tx, &long_count, &long_age, &idle_count, &idle_age, &waiting, &visible})
       families.push_back(std::move(*family));
     return families;
   }
 
  private:
   double threshold_seconds_;
+  bool warned_missing_privilege_ = false;
 };
 
 const bool registered = register_collector({
@@ -149,6 +178,7 @@ const bool registered = register_collector({
                    "event type.",
     .enabled_by_default = true,
     .default_interval = std::chrono::seconds(5),
+    .live = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       const auto threshold =
           options.get_duration("long_transaction_threshold", std::chrono::minutes(5));

@@ -8,8 +8,10 @@
 #include <sstream>
 
 #include "collectors/history_families.h"
+#include "collectors/history_pacing.h"
 #include "collectors/history_statement.h"
 #include "collectors/history_tools.h"
+#include "collectors/relation_scope.h"
 #include "core/collector.h"
 #include "core/log.h"
 
@@ -17,6 +19,7 @@ namespace mexp {
 namespace {
 
 constexpr const char* kLockNotAvailable = "55P03";
+constexpr const char* kQueryCanceled = "57014";  // what statement_timeout raises
 
 struct ExplicitTable {
   std::string tool, schema, table;
@@ -27,6 +30,7 @@ struct Options {
   std::vector<std::string> schemas;  // empty: every non-system schema
   int info_limit = 10;
   std::vector<ExplicitTable> tables;
+  HistoryPacingOptions pacing;
 };
 
 struct WatchedTable {
@@ -35,6 +39,9 @@ struct WatchedTable {
   bool readable = false;
   bool found = false;
   bool has_row_versions = true;  // a table (xmin to fingerprint), not a view or foreign table
+  // An ACCESS EXCLUSIVE lock is held or awaited on it (or, for a view, on a relation it reads):
+  // the statement would queue behind it, so it is not run this poll.
+  bool exclusive_locked = false;
   std::vector<std::string> missing_columns;  // a configured table that is not this tool's shape
 };
 
@@ -54,12 +61,22 @@ struct VersionTrail {
 
 class HistoryCollector : public Collector {
  public:
-  explicit HistoryCollector(Options options) : options_(std::move(options)) {}
+  explicit HistoryCollector(Options options)
+      : options_(std::move(options)), pacing_(options_.pacing) {}
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
     HistoryFamilies families;
     std::map<std::pair<std::string, std::string>, CachedResult> cached_next;
-    for (auto& table : find_tables(context.session)) {
+    auto tables = find_tables(context.session);
+    double dropped = 0, skipped_locked = 0, deferred = 0;
+    if (pacing_.max_tables() > 0 && tables.size() > pacing_.max_tables()) {
+      dropped = static_cast<double>(tables.size() - pacing_.max_tables());
+      tables.resize(pacing_.max_tables());
+    }
+    std::vector<HistoryPacing::Key> keys;
+    for (const auto& table : tables) keys.emplace_back(table.schema, table.table);
+    for (const std::size_t index : pacing_.begin_poll(keys)) {
+      const auto& table = tables[index];
       const Labels labels = with_labels(
           context.base_labels,
           {{"tool", table.tool->name}, {"schema", table.schema}, {"table", table.table}});
@@ -75,9 +92,33 @@ class HistoryCollector : public Collector {
         add_gauge(families.up(), labels, 0);
         continue;
       }
-      const auto key = std::make_pair(table.schema, table.table);
+      const auto& key = keys[index];
       auto& trail = trails_[key];
       auto cached = cache_.find(key);
+      // Last poll's values, as if read now: for a table not read this poll on purpose.
+      const auto serve_cached = [&] {
+        if (cached == cache_.end()) return false;
+        add_gauge(families.up(), labels, 1);
+        families.add(*table.tool, labels, cached->second.result, trail.observed_rollbacks);
+        cached_next.insert_or_assign(key, std::move(cached->second));
+        return true;
+      };
+      if (table.exclusive_locked) {
+        // Checked in pg_locks first, as the tables collector does: the exporter never joins the
+        // lock queue of a migration altering its own history table.
+        ++skipped_locked;
+        serve_cached();
+        continue;
+      }
+      if (pacing_.over_budget()) {
+        ++deferred;
+        serve_cached();
+        continue;
+      }
+      if (pacing_.skip_backing_off(key)) {
+        add_gauge(families.up(), labels, 0);
+        continue;
+      }
       try {
         std::optional<std::string> last_fingerprint;
         if (cached != cache_.end()) last_fingerprint = cached->second.fingerprint;
@@ -100,22 +141,50 @@ class HistoryCollector : public Collector {
         families.add(*table.tool, labels, read.result, trail.observed_rollbacks);
         cached_next.insert_or_assign(key, std::move(read));
         warned_.erase(key);
+        pacing_.read(key);
       } catch (const PgError& error) {
         if (error.connection_lost()) throw;
-        if (error.sqlstate() == kLockNotAvailable && cached != cache_.end()) {
-          // A migration holds a lock on the history table itself: report what we read last poll
-          // rather than queue behind it or flap migration_history_up.
-          add_gauge(families.up(), labels, 1);
-          families.add(*table.tool, labels, cached->second.result, trail.observed_rollbacks);
-          cached_next.insert_or_assign(key, std::move(cached->second));
-          continue;
+        // A lock taken after the pg_locks check: lock_timeout ended the wait. Report what we read
+        // last poll rather than flap migration_history_up.
+        if (error.sqlstate() == kLockNotAvailable && serve_cached()) continue;
+        if (error.sqlstate() == kQueryCanceled) {
+          pacing_.timed_out(key);
+          warn_once(table, std::string(error.what()) + " (read again after " +
+                               std::to_string(pacing_.polls_to_skip(key)) +
+                               " skipped polls, doubling with each timeout up to " +
+                               std::to_string(HistoryPacing::kMaxSkippedPolls) + ")");
+        } else {
+          pacing_.read(key);
+          warn_once(table, error.what());
         }
-        warn_once(table, error.what());
         add_gauge(families.up(), labels, 0);
       }
     }
     cache_ = std::move(cached_next);
-    return families.take();
+    auto result = families.take();
+    // A database without history tables exports no history series at all, these included.
+    if (tables.empty()) return result;
+    const auto add_count = [&](const char* name, const char* help, double value) {
+      result.push_back(gauge_family(name, help));
+      add_gauge(result.back(), context.base_labels, value);
+    };
+    add_count("migration_exporter_history_tables_dropped",
+              "History tables found but not exported because of the history collector's "
+              "max_tables cap.",
+              dropped);
+    add_count("migration_exporter_history_tables_skipped_locked",
+              "History tables not read in the last poll because an ACCESS EXCLUSIVE lock was held "
+              "or awaited on them (their previous values were served).",
+              skipped_locked);
+    add_count("migration_exporter_history_tables_deferred",
+              "History tables not read in the last poll because the history collector's budget "
+              "was spent (their previous values were served; they are read first next poll).",
+              deferred);
+    add_count("migration_exporter_history_tables_backing_off",
+              "History tables whose last read exceeded statement_timeout: read again only after "
+              "1, 2, 4, ... up to 32 skipped polls.",
+              static_cast<double>(pacing_.tables_backing_off()));
+    return result;
   }
 
  private:
@@ -156,18 +225,28 @@ class HistoryCollector : public Collector {
     }
     for (const auto& table : options_.tables) names.push_back(table.table);
     // Columns and companion tables come back joined by chr(31), for the tools' requirements.
+    // Column 6 says whether the statement would queue behind an ACCESS EXCLUSIVE lock: one held or
+    // awaited on the table, one of its indexes or its TOAST table, or, for a view, on a relation it
+    // reads directly.
     auto result = session.query(
-        "SELECT n.nspname, c.relname, has_schema_privilege(n.oid, 'USAGE') AND "
-        "has_table_privilege(c.oid, 'SELECT'), "
-        "(SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, NULL), chr(31)) "
-        "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT "
-        "a.attisdropped), "
-        "(SELECT string_agg(s.relname, chr(31)) FROM pg_catalog.pg_class s "
-        "WHERE s.relnamespace = c.relnamespace AND s.relname = ANY($2::text[])), "
-        "c.relkind IN ('r', 'p', 'm') "
-        "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = ANY($1::text[]) "
-        "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' ORDER BY 1, 2",
+        "WITH" + std::string(kExclusiveLockedCte) +
+            " SELECT n.nspname, c.relname, has_schema_privilege(n.oid, 'USAGE') AND "
+            "has_table_privilege(c.oid, 'SELECT'), "
+            "(SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, NULL), chr(31)) "
+            "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT "
+            "a.attisdropped), "
+            "(SELECT string_agg(s.relname, chr(31)) FROM pg_catalog.pg_class s "
+            "WHERE s.relnamespace = c.relnamespace AND s.relname = ANY($2::text[])), "
+            "c.relkind IN ('r', 'p', 'm'), "
+            "c.oid IN (SELECT oid FROM exclusive_locked) OR EXISTS (SELECT FROM "
+            "pg_catalog.pg_rewrite "
+            "r JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND "
+            "d.objid = r.oid WHERE r.ev_class = c.oid AND d.refclassid = "
+            "'pg_catalog.pg_class'::regclass "
+            "AND d.refobjid IN (SELECT oid FROM exclusive_locked)) "
+            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = ANY($1::text[]) "
+            "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' ORDER BY 1, 2",
         {pg_text_array(names), pg_text_array(companions)});
     std::vector<WatchedTable> tables;
     std::set<std::pair<std::string, std::string>> seen;
@@ -178,12 +257,14 @@ class HistoryCollector : public Collector {
                            false,
                            false,
                            true,
+                           false,
                            {}};
       for (int row = 0; row < result.rows(); ++row) {
         if (result.text(row, 0) == watched.schema && result.text(row, 1) == watched.table) {
           watched.found = true;
           watched.readable = result.boolean(row, 2);
           watched.has_row_versions = result.boolean(row, 5);
+          watched.exclusive_locked = result.boolean(row, 6);
           watched.missing_columns =
               missing_history_columns(*watched.tool, split_units(result.text(row, 3)));
         }
@@ -204,8 +285,14 @@ class HistoryCollector : public Collector {
       const auto* tool = match_history_tool(table, split_units(result.text(row, 3)),
                                             split_units(result.text(row, 4)));
       if (tool != nullptr)
-        tables.push_back(
-            {tool, schema, table, result.boolean(row, 2), true, result.boolean(row, 5), {}});
+        tables.push_back({tool,
+                          schema,
+                          table,
+                          result.boolean(row, 2),
+                          true,
+                          result.boolean(row, 5),
+                          result.boolean(row, 6),
+                          {}});
     }
     return tables;
   }
@@ -220,6 +307,7 @@ class HistoryCollector : public Collector {
   }
 
   Options options_;
+  HistoryPacing pacing_;
   std::map<std::pair<std::string, std::string>, CachedResult> cache_;
   std::map<std::pair<std::string, std::string>, VersionTrail> trails_;
   std::set<std::pair<std::string, std::string>> warned_;
@@ -230,6 +318,10 @@ std::unique_ptr<Collector> make_history_collector(CollectorOptions& options) {
   parsed.auto_detect = options.get_bool("auto_detect", true);
   parsed.schemas = options.get_strings("schemas", {});
   parsed.info_limit = static_cast<int>(options.get_int("info_limit", 10, 0, 1000));
+  parsed.pacing.max_tables =
+      static_cast<std::size_t>(options.get_int("max_tables", 50, 0, 1000000));
+  parsed.pacing.budget = options.get_duration("budget", std::chrono::seconds(10));
+  if (parsed.pacing.budget.count() <= 0) options.error("budget", "must be positive");
   if (const auto* node = options.get_node("tables")) {
     const auto* array = node->as_array();
     if (array == nullptr) {

@@ -2,7 +2,9 @@
 // statement's result rows.
 #pragma once
 
+#include <cmath>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "collectors/history_statement.h"
@@ -49,6 +51,7 @@ class HistoryFamilies {
 
   void add(const HistoryTool& tool, const Labels& labels, const PgResult& result,
            double observed_rollbacks) {
+    std::set<std::string> exported;  // label sets of this table's _info series
     for (int row = 0; row < result.rows(); ++row) {
       const std::string_view kind = result.text(row, 0);
       if (kind == "summary") {
@@ -75,19 +78,19 @@ class HistoryFamilies {
           add_histogram(duration_, labels, histogram);
         }
       } else if (kind == "current") {
-        add_gauge(current_,
-                  with_labels(labels, {{"version", result.text(row, 1)},
-                                       {"description", result.text(row, 2)}}),
-                  1);
+        add_info(current_,
+                 with_labels(labels, {{"version", result.text(row, 1)},
+                                      {"description", result.text(row, 2)}}),
+                 exported);
       } else if (kind == "recent") {
-        add_gauge(info_,
-                  with_labels(labels, {{"version", result.text(row, 1)},
-                                       {"description", result.text(row, 2)},
-                                       {"type", result.text(row, 3)},
-                                       {"script", result.text(row, 4)},
-                                       {"installed_by", result.text(row, 5)},
-                                       {"success", result.text(row, 6)}}),
-                  1);
+        add_info(info_,
+                 with_labels(labels, {{"version", result.text(row, 1)},
+                                      {"description", result.text(row, 2)},
+                                      {"type", result.text(row, 3)},
+                                      {"script", result.text(row, 4)},
+                                      {"installed_by", result.text(row, 5)},
+                                      {"success", result.text(row, 6)}}),
+                 exported);
       }
     }
   }
@@ -102,9 +105,20 @@ class HistoryFamilies {
   }
 
  private:
+  // The statement already drops non-finite timestamps; a value no number can be is never exported.
   static void add_optional(prometheus::MetricFamily& family, const Labels& labels,
                            std::optional<double> value) {
-    if (value) add_gauge(family, labels, *value);
+    if (value && std::isfinite(*value)) add_gauge(family, labels, *value);
+  }
+
+  // An _info series (value 1), unless one with the same labels was exported already: rows that
+  // differ only where the labels cannot show it (a value cut at kMaxLabelValueBytes) would be
+  // duplicate series, which Prometheus rejects as a scrape error.
+  static void add_info(prometheus::MetricFamily& family, Labels labels,
+                       std::set<std::string>& exported) {
+    std::string key = family.name;
+    for (const auto& label : labels) key += '\0' + label.value;
+    if (exported.insert(std::move(key)).second) add_gauge(family, std::move(labels), 1);
   }
 
   prometheus::MetricFamily up_, applied_, failed_, rollbacks_, last_applied_, last_success_,

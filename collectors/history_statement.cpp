@@ -75,7 +75,15 @@ std::string history_statement(const HistoryTool& tool, const std::string& qualif
   // The normalised rows are read only when the fingerprint differs from $3 (last poll's): the
   // condition has no column in it, so the planner makes it a one-time filter that runs before
   // the table's rows are scanned at all.
-  return "WITH fingerprint AS (" + fingerprint + "), h AS (SELECT * FROM (" +
+  // Hostile values are made harmless once, here: a negative duration (a clock step, a hand-written
+  // row) counts as 0 and a non-finite one as unknown, and a ±infinity timestamp as unknown, so
+  // that neither a histogram nor a timestamp series is ever negative or infinite.
+  return "WITH fingerprint AS (" + fingerprint +
+         "), h AS (SELECT kind, version, version_key, description, type, script, installed_by, "
+         "CASE WHEN isfinite(applied_at) THEN applied_at END AS applied_at, "
+         "CASE WHEN duration_seconds::float8 > '-Infinity' AND duration_seconds::float8 < "
+         "'Infinity' THEN greatest(duration_seconds::float8, 0) END AS duration_seconds, "
+         "success, ordinal FROM (" +
          replace_all(tool.normalized_sql, "{table}", qualified_table) +
          ") AS normalized WHERE NOT coalesce((SELECT value FROM fingerprint) = $3::text, false)), "
          "s AS (SELECT "
@@ -108,11 +116,15 @@ std::string history_statement(const HistoryTool& tool, const std::string& qualif
          "('apply', 'baseline') ORDER BY version_key DESC NULLS LAST, version DESC LIMIT " +
          std::string(tool.records_history ? "1" : "greatest($1::int, 1)") +
          "), "
-         "latest AS (SELECT * FROM h ORDER BY ordinal DESC LIMIT $1::int), "
+         // The labels as exported (NULL and '' are both an empty label, NULL success is false).
+         "latest AS (SELECT coalesce(version, '') AS version, coalesce(description, '') AS "
+         "description, coalesce(type, '') AS type, coalesce(script, '') AS script, "
+         "coalesce(installed_by, '') AS installed_by, "
+         "CASE WHEN success THEN 'true' ELSE 'false' END AS success, ordinal "
+         "FROM h ORDER BY ordinal DESC LIMIT $1::int), "
          // Identical label sets would be duplicate series: keep the latest of each.
-         "recent AS (SELECT DISTINCT ON (coalesce(version, ''), description, type, script, "
-         "installed_by, success) "
-         "* FROM latest ORDER BY coalesce(version, ''), description, type, script, installed_by, "
+         "recent AS (SELECT DISTINCT ON (version, description, type, script, installed_by, "
+         "success) * FROM latest ORDER BY version, description, type, script, installed_by, "
          "success, ordinal DESC) "
          "SELECT 'summary' AS row_kind, applied::text AS c1, failed::text AS c2, rollbacks::text "
          "AS c3, "
@@ -127,10 +139,8 @@ std::string history_statement(const HistoryTool& tool, const std::string& qualif
          "UNION ALL SELECT 'current', version, description, version_key::text, NULL, NULL, NULL, "
          "NULL, NULL, NULL, NULL, NULL, NULL, NULL "
          "FROM current_version "
-         "UNION ALL SELECT 'recent', coalesce(version, ''), coalesce(description, ''), "
-         "coalesce(type, ''), coalesce(script, ''), coalesce(installed_by, ''), "
-         "CASE WHEN success THEN 'true' ELSE 'false' END, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
-         "FROM recent";
+         "UNION ALL SELECT 'recent', version, description, type, script, installed_by, success, "
+         "NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM recent";
 }
 
 }  // namespace mexp

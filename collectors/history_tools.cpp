@@ -98,8 +98,10 @@ std::string history_version_list_sql(const std::string& version_column) {
 }
 
 std::string history_version_key_sql(const std::string& column) {
-  return "(SELECT array_agg(CASE WHEN part ~ '^[0-9]{1,60}$' THEN part::numeric END ORDER BY "
-         "position) "
+  // The CASE inside array_agg only keeps the cast from failing: a version with any part that is
+  // not a number gets no key at all.
+  return "(SELECT CASE WHEN bool_and(part ~ '^[0-9]{1,60}$') THEN array_agg(CASE WHEN part ~ "
+         "'^[0-9]{1,60}$' THEN part::numeric END ORDER BY position) END "
          "FROM unnest(string_to_array(regexp_replace(" +
          column + ", '(\\.0+)+$', ''), '.')) WITH ORDINALITY AS parts(part, position))";
 }

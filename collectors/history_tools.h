@@ -64,8 +64,9 @@ std::vector<std::string> missing_history_columns(const HistoryTool& tool,
                                                  const std::vector<std::string>& columns);
 
 // SQL expression turning a dotted version text into a numeric[] that orders the way versions do
-// ("1.10" > "1.9", "2" > "1.10.5"; trailing ".0" parts ignored, so "1.0" equals "1"). Parts that
-// are not numbers become NULL, which sorts after numbers.
+// ("1.10" > "1.9", "2" > "1.10.5"; trailing ".0" parts ignored, so "1.0" equals "1"). A version
+// with a part that is not a number ("v3", "abc", "1.x") has no key (NULL): it ranks below every
+// numeric version, so a stray row never becomes the current version.
 std::string history_version_key_sql(const std::string& column);
 // SQL expression: the leading digits of a name as a one-part key ("20240105120000_init" →
 // {20240105120000}), NULL when the name does not start with a digit.

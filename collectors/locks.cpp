@@ -165,6 +165,7 @@ const bool registered = register_collector({
                    "longest blocking chain.",
     .enabled_by_default = true,
     .default_interval = std::chrono::seconds(5),
+    .live = true,
     .factory = [](CollectorOptions&) -> std::unique_ptr<Collector> {
       return std::make_unique<LocksCollector>();
     },

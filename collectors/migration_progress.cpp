@@ -579,6 +579,7 @@ const bool registered = register_collector({
                    "and the sessions queued behind it.",
     .enabled_by_default = true,
     .default_interval = std::chrono::seconds(5),
+    .live = true,
     .factory = make_migration_progress_collector,
 });
 

@@ -13,11 +13,11 @@ Labels for_database(const Labels& base, std::string_view datname) {
   bool replaced = false;
   for (auto& label : labels) {
     if (label.name == "datname") {
-      label.value = valid_utf8(datname);
+      label.value = label_value(datname);
       replaced = true;
     }
   }
-  if (!replaced) labels.insert(labels.begin(), {"datname", valid_utf8(datname)});
+  if (!replaced) labels.insert(labels.begin(), {"datname", label_value(datname)});
   return labels;
 }
 

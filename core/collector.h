@@ -55,6 +55,11 @@ struct CollectorInfo {
   bool enabled_by_default = true;
   // 0 means "the --poll.interval default"; live collectors ask for a few seconds.
   std::chrono::milliseconds default_interval{0};
+  // A live collector (locks, activity, the migration running now) is what an SRE reads during an
+  // incident: the poller runs the live ones on their own thread and connection, so that a slow
+  // history table or a 10,000-table database never makes them stale. Live collectors must be
+  // cheap: catalog views only, well inside a second.
+  bool live = false;
   // Builds a collector for one target from its options. Options the factory does not read are
   // reported as unknown keys, so a collector validates its own section just by reading it.
   std::function<std::unique_ptr<Collector>(CollectorOptions&)> factory;

@@ -58,7 +58,7 @@ Labels with_labels(const Labels& base,
   Labels labels = base;
   labels.reserve(base.size() + extra.size());
   for (const auto& [name, value] : extra) {
-    labels.push_back({std::string(name), valid_utf8(value)});
+    labels.push_back({std::string(name), label_value(value)});
   }
   return labels;
 }
@@ -87,6 +87,20 @@ void add_histogram(prometheus::MetricFamily& family, Labels labels, const Histog
   }
   metric.histogram.bucket.push_back({value.count, std::numeric_limits<double>::infinity()});
   family.metric.push_back(std::move(metric));
+}
+
+std::string label_value(std::string_view text) {
+  // Only a prefix is sanitised, so a 1 MB description costs no 1 MB copy. Sanitising never makes
+  // text shorter, and an invalid byte grows to 3: whatever the prefix's last 3 bytes become lies
+  // past the cut below, so a character split by taking the prefix is never exported.
+  std::string clean = valid_utf8(text.substr(0, kMaxLabelValueBytes + 4));
+  if (clean.size() <= kMaxLabelValueBytes) return clean;
+  std::size_t end = kMaxLabelValueBytes - kLabelValueCutMarker.size();
+  // Back up to the first byte of a character (continuation bytes are 10xxxxxx).
+  while (end > 0 && (static_cast<unsigned char>(clean[end]) & 0xC0) == 0x80) --end;
+  clean.resize(end);
+  clean += kLabelValueCutMarker;
+  return clean;
 }
 
 std::string valid_utf8(std::string_view text) {

@@ -1,18 +1,21 @@
-// One poller per target: its own thread and libpq connection. It runs each enabled collector at
-// that collector's interval, wraps them in the bookkeeping every collector gets (duration,
-// success, pg_up, last poll time) and publishes the target's families to the snapshot store.
+// One poller per target. Its collectors run in two lanes, each a thread with its own libpq
+// connection (poll_lane.h): the live collectors (locks, activity, migration_progress) in one, the
+// rest (history, tables, indexes, replication) in the other, so that a slow history table never
+// makes the live families stale. The poller wraps the lanes' results in the bookkeeping every
+// collector gets (duration, success, pg_up, last poll time) and publishes the target's families to
+// the snapshot store.
 #pragma once
 
 #include <atomic>
-#include <chrono>
-#include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
-#include <thread>
+#include <string>
 #include <vector>
 
 #include "core/metric_builder.h"
-#include "core/pg_session.h"
 #include "exporter/config.h"
+#include "exporter/poll_lane.h"
 #include "exporter/snapshot.h"
 
 namespace mexp {
@@ -27,39 +30,29 @@ class Poller {
   void start();
   // Stops within ~100 ms, even in the middle of a query to a hung server.
   void stop();
+  // True once every lane finished its first round.
   bool first_poll_done() const { return first_poll_done_.load(); }
   const std::string& name() const { return target_.name; }
 
  private:
-  using Clock = std::chrono::steady_clock;
-  struct Slot {
-    CollectorPlan plan;
-    Clock::time_point next_due;
-    FamilyTexts families;  // from its last run, serialised
-    double duration_seconds = 0;
-    bool success = false;
-    bool ran = false;
+  struct LaneState {
+    std::map<std::string, CollectorRunResult> last_runs;  // by collector name
+    bool connected = false;
+    bool reported = false;  // finished a round
   };
 
-  void run();
-  bool ensure_connected(Clock::time_point now);
-  void run_collector(Slot& slot, const Labels& base_labels);
-  void publish(const Labels& base_labels, double poll_timestamp);
-  Labels base_labels() const;
+  void round_done(std::size_t lane, std::vector<CollectorRunResult> ran, bool connected,
+                  const Labels& base_labels);
+  void publish_locked(const Labels& base_labels, double poll_timestamp);
 
   TargetConfig target_;
-  bool label_target_;
   SnapshotStore& store_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> outage_logged_{false};
   std::atomic<bool> first_poll_done_{false};
-  PgSession session_;
-  std::vector<Slot> slots_;
-  Clock::time_point reconnect_at_{};
-  std::chrono::milliseconds backoff_{0};
-  bool was_up_ = true;  // for logging state changes once, not every poll
-  std::mutex wake_mutex_;
-  std::condition_variable wake_;
-  std::thread thread_;
+  std::mutex mutex_;  // guards lane_states_ and the order of publishes
+  std::vector<LaneState> lane_states_;
+  std::vector<std::unique_ptr<PollLane>> lanes_;
 };
 
 }  // namespace mexp

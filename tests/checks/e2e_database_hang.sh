@@ -55,9 +55,25 @@ for pid in "$postmaster" $(pgrep -P "$postmaster"); do
   kill -STOP "$pid" && stopped_pids+=("$pid")
 done
 hung_at=$(date +%s%N)
-wait_value 'pg_up{datname="postgres",target="hung"}' 0 8
+# The first snapshot that says pg_up 0 must say it consistently (README: collectors' success 0,
+# their series gone): no collector still reported successful, no series read before the hang.
+down=""
+for _ in $(seq 80); do
+  body=$(curl -sf "$base/metrics")
+  if [ "$(awk '$1 == "pg_up{datname=\"postgres\",target=\"hung\"}" { print $2 }' <<<"$body")" = 0 ]; then
+    down=yes
+    break
+  fi
+  sleep 0.1
+done
+[ -n "$down" ] || fail "pg_up of the hung target did not become 0 within 8s"
 gave_up_ms=$(( ($(date +%s%N) - hung_at) / 1000000 ))
-pass "hung server: pg_up 0 after ${gave_up_ms}ms (statement_timeout 1s + 2s client guard)"
+still_ok=$(grep '^migration_exporter_collector_success{.*target="hung"' <<<"$body" | grep -v ' 0$' || true)
+[ -z "$still_ok" ] || fail "pg_up 0 served beside collectors still reported successful: $still_ok"
+stale=$(grep 'target="hung"' <<<"$body" |
+  grep -v -E '^(pg_up|migration_exporter_collector_(duration_seconds|success)|migration_exporter_last_poll_timestamp_seconds)\{' || true)
+[ -z "$stale" ] || fail "pg_up 0 served beside series read before the hang: $(head -3 <<<"$stale")"
+pass "hung server: pg_up 0 after ${gave_up_ms}ms (statement_timeout 1s + 2s client guard), in a consistent snapshot (every collector failed, no pre-hang series)"
 
 # /metrics answers fast during the hang, and the healthy target keeps its cadence.
 slowest=0

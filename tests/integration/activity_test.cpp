@@ -173,3 +173,31 @@ TEST(ActivityCollector, RejectsAThresholdThatIsNotADuration) {
   EXPECT_EQ(mexp::test::collector_option_errors("activity", "long_transaction_threshold = \"30s\""),
             "");
 }
+
+TEST(ActivityCollector, ARoleWithoutPgReadAllStatsIsReportedInsteadOfCountingZeroSessions) {
+  TestDatabase db;
+  const std::string role = "no_stats_" + db.name();
+  db.exec("CREATE ROLE " + role + " LOGIN");
+  SqlSession in_transaction(db.name());
+  in_transaction.exec("BEGIN; SELECT 1");
+  auto collector = mexp::test::make_collector("activity");
+
+  // The monitor role (pg_monitor) sees the other role's open transaction.
+  auto monitor = mexp::test::monitor_session(db);
+  const auto with_privilege = collect(*collector, *monitor);
+  EXPECT_EQ(with_privilege.get("migration_exporter_activity_all_sessions_visible"), 1);
+  EXPECT_EQ(with_privilege.get("pg_idle_in_transaction_sessions", {{"datname", db.name()}}), 1);
+
+  // A role without it reads the session's state as NULL: the count is 0, and that is flagged.
+  {
+    mexp::SessionSettings settings;
+    settings.conninfo = mexp::test::cluster_conninfo(db.name(), role);
+    mexp::PgSession limited(settings);
+    limited.connect();
+    const auto without = collect(*mexp::test::make_collector("activity"), limited);
+    EXPECT_EQ(without.get("migration_exporter_activity_all_sessions_visible"), 0);
+    EXPECT_EQ(without.get("pg_idle_in_transaction_sessions", {{"datname", db.name()}}), 0);
+  }
+  in_transaction.exec("COMMIT");
+  db.exec("DROP ROLE " + role);
+}

@@ -1,12 +1,14 @@
 // The exporter is never part of the incident: while a migration holds ACCESS EXCLUSIVE and the
 // application queues behind it, the live collectors (locks, activity, migration_progress) keep
 // finishing well inside their timeout, their backend never waits for a lock, and they lock no
-// user table (the one exception, migration lock tables, is shown and bounded separately).
+// user table (the one exception, migration lock tables, is shown and bounded separately). The
+// history collector, which must read user tables, never queues behind a lock on them either.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <thread>
 
+#include "tests/support/flyway_fixture.h"
 #include "tests/support/lock_scenario.h"
 #include "tests/support/metrics_text.h"
 #include "tests/support/test_pg.h"
@@ -164,5 +166,54 @@ TEST(LiveLockSafety, LockTablesAreTheOnlyUserTablesReadAndAreSkippedUnderAccessE
   holder.exec("COMMIT");
   EXPECT_EQ(mexp::test::collect(*collector, *session)
                 .get("migration_in_progress", {{"tool", "liquibase"}}),
+            0);
+}
+
+TEST(LiveLockSafety, HistoryTablesUnderAccessExclusiveAreSkippedWithoutQueueingAndServedCached) {
+  TestDatabase db;
+  mexp::test::create_flyway_table(db, "public", "flyway_schema_history");
+  mexp::test::insert_flyway_row(db, "public.flyway_schema_history", 1, "1", "init", "SQL",
+                                "V1__init.sql", "2026-01-01 00:00:00", 10, true);
+  auto session = mexp::test::monitor_session(db);
+  auto collector = mexp::test::make_collector("history");
+  const std::map<std::string, std::string> table = {{"table", "flyway_schema_history"}};
+  ASSERT_EQ(mexp::test::collect(*collector, *session).get("migration_applied", table), 1);
+
+  // A migration's ALTER TABLE on the history table holds ACCESS EXCLUSIVE; then one queues for it
+  // behind a reader's ACCESS SHARE, which makes every later reader queue too.
+  SqlSession migration(db.name()), reader(db.name()), observer(db.name());
+  for (const bool granted : {true, false}) {
+    if (granted) {
+      migration.exec("BEGIN; ALTER TABLE flyway_schema_history ADD COLUMN note text");
+    } else {
+      reader.exec("BEGIN; SELECT count(*) FROM flyway_schema_history");
+      migration.send("ALTER TABLE flyway_schema_history ADD COLUMN note text");
+      mexp::test::wait_until_waiting_for_lock(observer, migration.pid());
+    }
+    WaitWatcher watcher(db.name(), session->backend_pid());
+    const auto started = std::chrono::steady_clock::now();
+    for (int round = 0; round < 10; ++round) {
+      const auto samples = mexp::test::collect(*collector, *session);
+      EXPECT_EQ(samples.get("migration_history_up", table), 1);
+      EXPECT_EQ(samples.get("migration_applied", table), 1);
+      EXPECT_EQ(samples.get("migration_exporter_history_tables_skipped_locked"), 1);
+    }
+    const double took =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // Not even lock_timeout (100 ms) is paid per poll: the statement is never sent.
+    EXPECT_LT(took, 0.9) << "10 polls with the lock " << (granted ? "granted" : "awaited");
+    watcher.stop();
+    EXPECT_EQ(watcher.ungranted_seen(), 0)
+        << "the history statement queued behind an " << (granted ? "granted" : "awaited")
+        << " ACCESS EXCLUSIVE lock";
+    if (granted) {
+      migration.exec("ROLLBACK");
+    } else {
+      reader.exec("COMMIT");
+      migration.finish();
+    }
+  }
+  EXPECT_EQ(mexp::test::collect(*collector, *session)
+                .get("migration_exporter_history_tables_skipped_locked"),
             0);
 }

@@ -53,4 +53,14 @@ void insert_flyway_row(TestDatabase& db, const std::string& qualified_table, int
       ", " + (success ? "true" : "false") + ")");
 }
 
+void create_slow_flyway_view(TestDatabase& db, const std::string& schema, double seconds) {
+  create_flyway_table(db, schema, "history_data");
+  insert_flyway_row(db, quote(schema) + ".history_data", 1, "1", "init", "SQL", "V1.sql",
+                    "2026-01-01 00:00:00", 10, true);
+  db.exec("CREATE VIEW " + quote(schema) + ".flyway_schema_history AS SELECT h.* FROM " +
+          quote(schema) + ".history_data h, (SELECT pg_sleep(" + std::to_string(seconds) +
+          ")) AS slow");
+  db.grant_select(quote(schema) + ".flyway_schema_history");
+}
+
 }  // namespace mexp::test

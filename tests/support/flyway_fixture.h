@@ -20,4 +20,8 @@ void insert_flyway_row(TestDatabase& db, const std::string& qualified_table, int
                        const std::string& installed_on, int execution_ms, bool success,
                        const std::string& installed_by = "deployer");
 
+// A view named like Flyway's table, `schema`.flyway_schema_history, over a real one named otherwise
+// (so that only the view is detected) with one applied row; each read of it sleeps `seconds`.
+void create_slow_flyway_view(TestDatabase& db, const std::string& schema, double seconds);
+
 }  // namespace mexp::test

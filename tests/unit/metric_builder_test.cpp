@@ -31,3 +31,30 @@ TEST(MetricBuilder, WithLabelsAppendsAfterTheBaseLabels) {
   EXPECT_EQ(labels[0].name, "datname");
   EXPECT_EQ(labels[1].value, "flyway");
 }
+
+TEST(LabelValue, ShortValuesAreKeptAndLongOnesCutAtACharacterBoundaryWithAMarker) {
+  EXPECT_EQ(mexp::label_value("create orders"), "create orders");
+  const std::string at_limit(mexp::kMaxLabelValueBytes, 'a');
+  EXPECT_EQ(mexp::label_value(at_limit), at_limit);
+
+  const std::string megabyte(1 << 20, 'd');
+  const auto cut = mexp::label_value(megabyte);
+  EXPECT_EQ(cut.size(), mexp::kMaxLabelValueBytes);
+  EXPECT_EQ(cut, std::string(mexp::kMaxLabelValueBytes - 3, 'd') + "\xE2\x80\xA6");
+
+  // "é" is 2 bytes: a cut never splits one, so the value stays valid UTF-8.
+  std::string accents;
+  while (accents.size() < 2 * mexp::kMaxLabelValueBytes) accents += "\xC3\xA9";
+  const auto cut_accents = mexp::label_value(accents);
+  EXPECT_LE(cut_accents.size(), mexp::kMaxLabelValueBytes);
+  EXPECT_EQ(mexp::valid_utf8(cut_accents), cut_accents);
+  EXPECT_TRUE(cut_accents.ends_with("\xC3\xA9\xE2\x80\xA6"));
+
+  // Invalid bytes grow to 3 when replaced: 1,000 of them are cut too.
+  const auto replaced = mexp::label_value(std::string(1000, '\xFF'));
+  EXPECT_LE(replaced.size(), mexp::kMaxLabelValueBytes);
+  EXPECT_TRUE(replaced.ends_with("\xEF\xBF\xBD\xE2\x80\xA6"));
+
+  const auto labels = mexp::with_labels({}, {{"description", megabyte}});
+  EXPECT_EQ(labels.at(0).value, cut);
+}
