@@ -12,6 +12,7 @@
 #include "collectors/history_tools.h"
 #include "core/collector.h"
 #include "core/log.h"
+#include "sources/source_pairing.h"
 
 namespace mexp {
 namespace {
@@ -27,6 +28,7 @@ struct Options {
   std::vector<std::string> schemas;  // empty: every non-system schema
   int info_limit = 10;
   std::vector<ExplicitTable> tables;
+  SourcePairings sources;  // tables paired with their migration files (sources/)
 };
 
 struct WatchedTable {
@@ -90,7 +92,8 @@ class HistoryCollector : public Collector {
                 {std::to_string(options_.info_limit), trail.last_key, last_fingerprint}),
             {}};
         read.fingerprint = fingerprint_of(read.result);
-        if (!last_fingerprint || read.fingerprint != last_fingerprint) {
+        const bool changed = !last_fingerprint || read.fingerprint != last_fingerprint;
+        if (changed) {
           follow_current_version(read.result, trail);
         } else {
           // Unchanged since last poll: the statement skipped the rows, last poll's result stands.
@@ -98,6 +101,8 @@ class HistoryCollector : public Collector {
         }
         add_gauge(families.up(), labels, 1);
         families.add(*table.tool, labels, read.result, trail.observed_rollbacks);
+        options_.sources.observe(context.session, *table.tool, table.schema, table.table, labels,
+                                 changed);
         cached_next.insert_or_assign(key, std::move(read));
         warned_.erase(key);
       } catch (const PgError& error) {
@@ -107,6 +112,8 @@ class HistoryCollector : public Collector {
           // rather than queue behind it or flap migration_history_up.
           add_gauge(families.up(), labels, 1);
           families.add(*table.tool, labels, cached->second.result, trail.observed_rollbacks);
+          options_.sources.observe(context.session, *table.tool, table.schema, table.table, labels,
+                                   false);
           cached_next.insert_or_assign(key, std::move(cached->second));
           continue;
         }
@@ -115,7 +122,9 @@ class HistoryCollector : public Collector {
       }
     }
     cache_ = std::move(cached_next);
-    return families.take();
+    auto result = families.take();
+    for (auto& family : options_.sources.take()) result.push_back(std::move(family));
+    return result;
   }
 
  private:
@@ -275,6 +284,7 @@ std::unique_ptr<Collector> make_history_collector(CollectorOptions& options) {
       }
     }
   }
+  parsed.sources = SourcePairings(options);
   return std::make_unique<HistoryCollector>(std::move(parsed));
 }
 
