@@ -14,6 +14,7 @@
 #include "collectors/relation_scope.h"
 #include "core/collector.h"
 #include "core/log.h"
+#include "sources/source_pairing.h"
 
 namespace mexp {
 namespace {
@@ -31,6 +32,7 @@ struct Options {
   int info_limit = 10;
   std::vector<ExplicitTable> tables;
   HistoryPacingOptions pacing;
+  SourcePairings sources;  // tables paired with their migration files (sources/)
 };
 
 struct WatchedTable {
@@ -100,6 +102,8 @@ class HistoryCollector : public Collector {
         if (cached == cache_.end()) return false;
         add_gauge(families.up(), labels, 1);
         families.add(*table.tool, labels, cached->second.result, trail.observed_rollbacks);
+        options_.sources.observe(context.session, *table.tool, table.schema, table.table, labels,
+                                 false);
         cached_next.insert_or_assign(key, std::move(cached->second));
         return true;
       };
@@ -131,7 +135,8 @@ class HistoryCollector : public Collector {
                 {std::to_string(options_.info_limit), trail.last_key, last_fingerprint}),
             {}};
         read.fingerprint = fingerprint_of(read.result);
-        if (!last_fingerprint || read.fingerprint != last_fingerprint) {
+        const bool changed = !last_fingerprint || read.fingerprint != last_fingerprint;
+        if (changed) {
           follow_current_version(read.result, trail);
         } else {
           // Unchanged since last poll: the statement skipped the rows, last poll's result stands.
@@ -139,6 +144,8 @@ class HistoryCollector : public Collector {
         }
         add_gauge(families.up(), labels, 1);
         families.add(*table.tool, labels, read.result, trail.observed_rollbacks);
+        options_.sources.observe(context.session, *table.tool, table.schema, table.table, labels,
+                                 changed);
         cached_next.insert_or_assign(key, std::move(read));
         warned_.erase(key);
         pacing_.read(key);
@@ -162,6 +169,7 @@ class HistoryCollector : public Collector {
     }
     cache_ = std::move(cached_next);
     auto result = families.take();
+    for (auto& family : options_.sources.take()) result.push_back(std::move(family));
     // A database without history tables exports no history series at all, these included.
     if (tables.empty()) return result;
     const auto add_count = [&](const char* name, const char* help, double value) {
@@ -367,6 +375,7 @@ std::unique_ptr<Collector> make_history_collector(CollectorOptions& options) {
       }
     }
   }
+  parsed.sources = SourcePairings(options);
   return std::make_unique<HistoryCollector>(std::move(parsed));
 }
 

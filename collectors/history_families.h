@@ -24,6 +24,9 @@ class HistoryFamilies {
                               "(repeatables count each run).")),
         failed_(gauge_family("migration_failed",
                              "Failed migration runs recorded in the history table.")),
+        unresolved_(gauge_family("migration_unresolved_failures",
+                                 "Migrations whose latest history row is a failure (not yet "
+                                 "resolved by a later success, undo, repair or clean state).")),
         rollbacks_(gauge_family("migration_rollbacks",
                                 "Rollbacks: undo runs recorded in the history table, plus moves of "
                                 "the current version to a lower one seen between polls without a "
@@ -62,6 +65,7 @@ class HistoryFamilies {
         add_optional(last_success_, labels, result.optional_number(row, 5));
         if (tool.records_failures) {
           add_gauge(failed_, labels, result.number(row, 2));
+          add_gauge(unresolved_, labels, result.number(row, 14));
           add_optional(last_failure_, labels, result.optional_number(row, 6));
         }
         if (tool.records_duration) {
@@ -96,12 +100,10 @@ class HistoryFamilies {
   }
 
   std::vector<prometheus::MetricFamily> take() {
-    return {std::move(up_),           std::move(applied_),
-            std::move(failed_),       std::move(rollbacks_),
-            std::move(last_applied_), std::move(last_success_),
-            std::move(last_failure_), std::move(current_),
-            std::move(duration_),     std::move(last_duration_),
-            std::move(info_)};
+    return {std::move(up_),           std::move(applied_),       std::move(failed_),
+            std::move(unresolved_),   std::move(rollbacks_),     std::move(last_applied_),
+            std::move(last_success_), std::move(last_failure_),  std::move(current_),
+            std::move(duration_),     std::move(last_duration_), std::move(info_)};
   }
 
  private:
@@ -121,8 +123,8 @@ class HistoryFamilies {
     if (exported.insert(std::move(key)).second) add_gauge(family, std::move(labels), 1);
   }
 
-  prometheus::MetricFamily up_, applied_, failed_, rollbacks_, last_applied_, last_success_,
-      last_failure_, current_, duration_, last_duration_, info_;
+  prometheus::MetricFamily up_, applied_, failed_, unresolved_, rollbacks_, last_applied_,
+      last_success_, last_failure_, current_, duration_, last_duration_, info_;
 };
 
 }  // namespace mexp

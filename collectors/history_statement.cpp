@@ -42,7 +42,8 @@ std::vector<std::string> split_units(std::string_view text) {
 //   summary: applied, failed, rollbacks, last_applied, last_success, last_failure, last_duration,
 //            duration_count, duration_sum, comma-joined cumulative bucket counts, whether the
 //            current version is below $2 (last poll's version_key), rows that explain such a
-//            move (undo and delete rows), the table's fingerprint (NULL for a view)
+//            move (undo and delete rows), the table's fingerprint (NULL for a view), the
+//            migrations whose latest row is a failure (unresolved failures)
 //   current: version, description, version_key (the highest version whose latest state is
 //            applied; every applied row for a tool that records only its current state)
 //   recent:  version, description, type, script, installed_by, success (the latest $1 rows)
@@ -134,13 +135,19 @@ std::string history_statement(const HistoryTool& tool, const std::string& qualif
          "buckets AS c10, "
          "((SELECT max(version_key) FROM current_version) < $2::numeric[])::text AS c11, "
          "(SELECT count(*) FROM h WHERE success AND kind IN ('undo', 'delete'))::text AS c12, "
-         "(SELECT value FROM fingerprint) AS c13 "
+         "(SELECT value FROM fingerprint) AS c13, "
+         // A failure is resolved by any later row of the same migration: a success, an undo,
+         // Flyway's repair (DELETE), golang-migrate's clean state after `force`.
+         "(SELECT count(*) FROM (SELECT DISTINCT ON (coalesce(version, script, description, '')) "
+         "success FROM h WHERE kind IN ('apply', 'undo', 'baseline', 'delete') ORDER BY "
+         "coalesce(version, script, description, ''), ordinal DESC) AS latest_state WHERE NOT "
+         "success)::text AS c14 "
          "FROM s "
          "UNION ALL SELECT 'current', version, description, version_key::text, NULL, NULL, NULL, "
-         "NULL, NULL, NULL, NULL, NULL, NULL, NULL "
+         "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL "
          "FROM current_version "
          "UNION ALL SELECT 'recent', version, description, type, script, installed_by, success, "
-         "NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM recent";
+         "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM recent";
 }
 
 }  // namespace mexp

@@ -10,6 +10,10 @@
     forDurations: {
       MigrationFailed: '1m',
       MigrationHistoryUnreadable: '5m',
+      MigrationPending: '30m',
+      MigrationChecksumMismatch: '5m',
+      MigrationSourceMissing: '15m',
+      MigrationSourceUnreadable: '10m',
       MigrationRunningTooLong: '1m',
       MigrationBlockingSessions: '1m',
       MigrationWaitingForLock: '1m',

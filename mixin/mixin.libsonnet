@@ -9,6 +9,7 @@ local withRunbook(config, group) = group {
 
 (import 'config.libsonnet')
 + (import 'alerts/history.libsonnet')
++ (import 'alerts/sources.libsonnet')
 + (import 'alerts/live.libsonnet')
 + (import 'alerts/activity.libsonnet')
 + (import 'alerts/replication.libsonnet')

@@ -38,6 +38,7 @@ echo "database: psql \"host=$PGHOST port=$PGPORT dbname=shop user=postgres\""
 echo "Ctrl-C to stop."
 echo
 DATA_SOURCE_NAME="host=$PGHOST port=$PGPORT dbname=shop user=migration_exporter" \
-  build-demo/migration_exporter --web.listen-address=":$port" --poll.interval=5s &
+  build-demo/migration_exporter --web.listen-address=":$port" --poll.interval=5s \
+  --config.file=scripts/demo/sources.toml &
 exporter_pid=$!
 wait "$exporter_pid"

@@ -8,20 +8,23 @@ local a = import '../lib/alerts.libsonnet';
     groups+: [{
       name: 'migration_exporter.history',
       rules: [
-        // A failed row stays in the history until someone repairs it, and most tools refuse to
-        // migrate further until then; on PostgreSQL a failed row also means a non-transactional
-        // migration stopped half way (see the runbook), so the schema is in an intermediate state.
+        // Open failures only: a migration whose latest history row is a failure. A later success
+        // of the same migration (Sqitch deploys the fixed change), a repair (Flyway deletes the
+        // failed row) or a clean state (golang-migrate `force`) resolves it, while migration_failed
+        // keeps counting the failures ever recorded. On PostgreSQL a failed row also means a
+        // non-transactional migration stopped half way (see the runbook).
         a.rule(
           c,
           'MigrationFailed',
           'critical',
-          'migration_failed{%(sel)s} > 0' % v,
-          '{{ $labels.tool }} history {{ $labels.schema }}.{{ $labels.table }} on {{ $labels.datname }} records {{ $value }} failed migration(s)',
+          'migration_unresolved_failures{%(sel)s} > 0' % v,
+          '{{ $labels.tool }} history {{ $labels.schema }}.{{ $labels.table }} on {{ $labels.datname }} has {{ $value }} unresolved failed migration(s)',
           |||
             The {{ $labels.tool }} history table {{ $labels.schema }}.{{ $labels.table }} in database
-            {{ $labels.datname }}{{ with $labels.target }} (target {{ . }}){{ end }} holds {{ $value }}
-            row(s) of failed migrations. The schema may be half-migrated and the next deployment's
-            migrate step will stop on it. Exporter instance {{ $labels.instance }}.
+            {{ $labels.datname }}{{ with $labels.target }} (target {{ . }}){{ end }} shows {{ $value }}
+            migration(s) whose latest run failed and that no later run or repair has resolved. The
+            schema may be half-migrated and the next deployment's migrate step will stop on it.
+            Exporter instance {{ $labels.instance }}.
           |||,
         ),
 

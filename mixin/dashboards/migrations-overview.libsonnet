@@ -127,6 +127,53 @@ local g = import '../lib/grafana.libsonnet';
             ],
             max=1,
           ),
+          g.row('Expected state: history against the shipped migration files'),
+          g.stat(
+            'Unresolved failed migrations',
+            'Migrations whose latest history row is a failure that no later success, undo, repair or clean state resolved (migration_unresolved_failures): what MigrationFailed fires on.',
+            'sum(max by (target, datname, tool, schema, table) (migration_unresolved_failures{%(tool)s}))' % s,
+            thresholds=[['green', null], ['red', 1]],
+          ),
+          g.stat(
+            'Pending migrations',
+            'Migrations the paired migration files hold that the history does not show as applied (migration_pending): after a deploy, a migration that failed and rolled back leaving no row.',
+            'sum(max by (target, datname, tool, schema, table) (migration_pending{%(tool)s}))' % s,
+            thresholds=[['green', null], ['orange', 1]],
+          ),
+          g.stat(
+            'Applied migrations edited since',
+            'Applied migrations whose file checksum differs from the recorded one (migration_checksum_mismatch): the next validate step will refuse to migrate.',
+            'sum(max by (target, datname, tool, schema, table) (migration_checksum_mismatch{%(tool)s}))' % s,
+            thresholds=[['green', null], ['orange', 1]],
+          ),
+          g.stat(
+            'Applied migrations without a file',
+            'Applied migrations missing from the shipped files, plus applied versions newer than every file (migration_missing_source + migration_future).',
+            'sum(max by (target, datname, tool, schema, table) (migration_missing_source{%(tool)s})) + sum(max by (target, datname, tool, schema, table) (migration_future{%(tool)s}))' % s,
+            thresholds=[['green', null], ['orange', 1]],
+          ),
+          g.stat(
+            'Migration sources unreadable',
+            'Paired migration directories that could not be read completely at the last scan (migration_source_up == 0); the log names the reason.',
+            'sum(1 - max by (target, datname, tool, schema, table) (migration_source_up{%(tool)s}))' % s,
+            thresholds=[['green', null], ['orange', 1]],
+          ),
+          g.table(
+            'Pending and drifted migrations',
+            'The migrations behind the counts above, by state (migration_source_info, capped).',
+            [
+              g.instant('max by (datname, tool, schema, table, state, migration) (migration_source_info{%(tool)s})' % s, '__auto', 'table'),
+            ],
+            [
+              {
+                id: 'organize',
+                options: {
+                  excludeByName: { Time: true, Value: true },
+                  renameByName: { datname: 'Database', tool: 'Tool', schema: 'Schema', table: 'Table', state: 'State', migration: 'Migration' },
+                },
+              },
+            ],
+          ),
           g.row('History per database and tool'),
           g.table(
             'Migration history tables',

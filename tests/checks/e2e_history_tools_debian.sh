@@ -16,9 +16,20 @@ ruby -e 'require "active_record"; require "pg"' 2>/dev/null \
 
 # --- the tools migrate: two good changes each, then a failing one (its error output is expected)
 sqitch_target="db:pg://postgres@127.0.0.1:$PGPORT/$db"
+# A copy of the project: the check later fixes the broken change and adds one, as a developer would.
+cp -R "$tools_dir/sqitch" "$work/sqitch"
 sqitch_run() {
-  (cd "$tools_dir/sqitch" && SQITCH_FULLNAME="Test Deployer" SQITCH_EMAIL=deployer@example.com \
+  (cd "$work/sqitch" && SQITCH_FULLNAME="Test Deployer" SQITCH_EMAIL=deployer@example.com \
     sqitch --quiet "$@" "$sqitch_target")
+}
+# The changes `sqitch status` lists as undeployed, sorted, space-separated.
+sqitch_undeployed() {
+  (cd "$work/sqitch" && sqitch status "$sqitch_target" 2>&1) | sed -n 's/^  \* \(.*\)$/\1/p' | sort | xargs
+}
+# The changes the exporter reports as pending or failed for the Sqitch history, same form.
+exporter_undeployed() {
+  grep "^migration_source_info{$sq," "$work/metrics" | grep -E 'state="(pending|failed)"' \
+    | sed 's/.*migration="\([^"]*\)".*/\1/' | sort | xargs
 }
 sqitch_run deploy --to orders || fail "sqitch deploy failed"
 if sqitch_run deploy >"$work/sqitch.err" 2>&1; then fail "sqitch deployed the broken change"; fi
@@ -39,10 +50,24 @@ rails up 20260101000100 || fail "ActiveRecord migrate failed"
 if rails up >"$work/rails.err" 2>&1; then fail "ActiveRecord applied the broken migration"; fi
 pass "sqitch, alembic, django and ActiveRecord migrated (each failed once, as meant)"
 
-start_exporter
+# Sqitch's history paired with its plan (the sources): pending and failed changes are compared
+# with what `sqitch status` says.
+cat >"$work/exporter.toml" <<TOML
+[collectors.history]
+sources = [{ tool = "sqitch", schema = "sqitch", table = "events", path = "$work/sqitch" }]
+TOML
+start_exporter --config.file="$work/exporter.toml"
 scrape
 
 sq=$(labels sqitch sqitch events)
+expect_metric "$work/metrics" "migration_source_up{$sq}" 1
+expect_metric "$work/metrics" "migration_source_files{$sq}" 3
+expect_metric "$work/metrics" "migration_pending{$sq}" 0
+expect_metric "$work/metrics" "migration_unresolved_failures{$sq}" 1
+expect_metric "$work/metrics" "migration_source_info{$sq,state=\"failed\",migration=\"broken\"}" 1
+[ "$(exporter_undeployed)" = "$(sqitch_undeployed)" ] \
+  || fail "sqitch: exporter says '$(exporter_undeployed)' undeployed, sqitch status '$(sqitch_undeployed)'"
+pass "sqitch: the exporter's undeployed changes equal sqitch status's ($(sqitch_undeployed))"
 expect_metric "$work/metrics" "migration_history_up{$sq}" 1
 expect_metric "$work/metrics" "migration_applied{$sq}" 2
 expect_metric "$work/metrics" "migration_failed{$sq}" 1
@@ -101,4 +126,25 @@ expect_metric "$work/metrics" "migration_current_version_info{$rb,version=\"2026
 [ "$(count_series migration_current_version_info "$al")" = 1 ] || fail "alembic: one head after the downgrade"
 expect_metric "$work/metrics" "migration_current_version_info{$al,version=\"b2b2b2b2b2b2\",description=\"\"}" 1
 expect_absent "migration_rollbacks{$al}"
+# After the revert: orders is pending again, broken still failed; both as sqitch status says.
+[ "$(exporter_undeployed)" = "$(sqitch_undeployed)" ] \
+  || fail "sqitch after revert: exporter '$(exporter_undeployed)', sqitch status '$(sqitch_undeployed)'"
+expect_metric "$work/metrics" "migration_pending{$sq}" 1
+pass "sqitch after revert: undeployed changes agree ($(sqitch_undeployed))"
+
+# Fail then deploy: the broken change fixed and deployed. migration_failed keeps the recorded
+# failure, the unresolved count (MigrationFailed) returns to 0, nothing is pending.
+echo 'CREATE TABLE fixed_after_failure (id int);' >"$work/sqitch/deploy/broken.sql"
+sqitch_run deploy || fail "sqitch deploy of the fixed change failed"
+wait_for "migration_unresolved_failures{$sq}" 0
+expect_metric "$work/metrics" "migration_failed{$sq}" 1
+expect_metric "$work/metrics" "migration_pending{$sq}" 0
+[ -z "$(sqitch_undeployed)" ] || fail "sqitch status still lists '$(sqitch_undeployed)'"
+# A new change in the plan, not deployed yet: pending, as sqitch status lists it.
+printf 'extra [broken] 2026-01-01T00:03:00Z Test Deployer <deployer@example.com> # Added later\n' \
+  >>"$work/sqitch/sqitch.plan"
+wait_for "migration_pending{$sq}" 1
+[ "$(exporter_undeployed)" = "$(sqitch_undeployed)" ] && [ "$(sqitch_undeployed)" = extra ] \
+  || fail "sqitch with a new change: exporter '$(exporter_undeployed)', sqitch status '$(sqitch_undeployed)'"
+pass "sqitch: fail then deploy resolves the failure; a new plan line is pending as sqitch status says"
 pass "real Debian tools: sqitch, alembic, django, ActiveRecord verified"

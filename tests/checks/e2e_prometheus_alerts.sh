@@ -165,11 +165,31 @@ flyway_key=$(node -e '
   console.log((0x466C79776179n + BigInt(h)).toString());' '"public"."flyway_schema_history"')
 [ "$flyway_key" = 77433833903597 ] || die "Flyway lock key computed as $flyway_key, the reference says 77433833903597"
 
+# The migration files of that history, paired with it (sources): checksums recorded as Flyway
+# computes them, so the healthy database has nothing pending, edited or missing.
+mkdir -p "$work/migrations"
+printf 'CREATE TABLE accounts (id bigint PRIMARY KEY);\n' >"$work/migrations/V1__create_accounts.sql"
+printf 'CREATE INDEX ON accounts (id);\n' >"$work/migrations/V1_1__add_email_index.sql"
+printf 'CREATE TABLE orders (id bigint PRIMARY KEY);\n' >"$work/migrations/V2__create_orders.sql"
+printf 'CREATE OR REPLACE VIEW v AS SELECT 1;\n' >"$work/migrations/R__refresh_views.sql"
+printf 'CREATE TABLE events (id bigint PRIMARY KEY);\n' >"$work/migrations/V3__create_events.sql"
+flyway_checksum() { python3 -c '
+import re, sys, zlib
+text = open(sys.argv[1], encoding="utf-8").read().lstrip("\ufeff")
+crc = 0
+for line in re.split(r"\r\n|\r|\n", text): crc = zlib.crc32(line.encode(), crc)
+print(crc - (1 << 32) if crc >= 1 << 31 else crc)' "$1"; }
+for script in V1__create_accounts.sql V1_1__add_email_index.sql V2__create_orders.sql R__refresh_views.sql V3__create_events.sql; do
+  psql_db -c "UPDATE flyway_schema_history SET checksum = $(flyway_checksum "$work/migrations/$script") WHERE script = '$script'" >/dev/null
+done
+
 # ---------------------------------------------------------------- exporter and Prometheus
 # Collector settings only (no [[targets]]): the one target comes from DATA_SOURCE_NAME.
 cat >"$work/exporter.toml" <<TOML
 [collectors.activity]
 long_transaction_threshold = "1s"
+[collectors.history]
+sources = [{ tool = "flyway", path = "$work/migrations" }]
 TOML
 start_exporter() { # <port> <dbname> <log> -> prints pid
   env -u PGUSER -u PGDATABASE -u PGHOST -u PGPORT \
@@ -277,6 +297,7 @@ done
 panel_scenario() { # <dashboard uid> <panel title> <refId>
   case "$1|$2|$3" in
     "migration-exporter-overview|Time since the last migration|B") echo failed ;;
+    "migration-exporter-overview|Pending and drifted migrations|"*) echo failed ;;
     "migration-exporter-overview|Longest wait behind a migration|"*) echo blocking ;;
     "migration-exporter-overview|Migration running time|"*) echo blocking ;;
     "migration-exporter-overview|Sessions blocked by the migration|"*) echo blocking ;;
@@ -499,14 +520,20 @@ INSERT INTO flyway_schema_history VALUES
   (6, '4', 'index events concurrently', 'SQL', 'V4__index_events_concurrently.sql', 58833281, 'deploy', now(), 1500, false),
   (7, '3', 'create events', 'UNDO_SQL', 'U3__create_events.sql', -1902012451, 'deploy', now(), 30, true);
 SQL
-check_alerts failed "MigrationFailed MigrationRolledBack"
+# The undone V3 is pending again (its file is still shipped).
+check_alerts failed "MigrationFailed MigrationRolledBack MigrationPending"
 check_alert_state failed MigrationFailed
 check_panels failed
 check_rule_health failed
 save_body failed
-# `flyway repair` removes the failed row; the failure alert resolves, the rollback one after its window.
-psql_db -c "DELETE FROM flyway_schema_history WHERE NOT success" >/dev/null
-wait_resolved failed MigrationFailed MigrationRolledBack
+# `flyway repair` removes the failed row and V3 is applied again: the failure and pending alerts
+# resolve, the rollback one after its window.
+psql_db >/dev/null <<SQL
+DELETE FROM flyway_schema_history WHERE NOT success;
+INSERT INTO flyway_schema_history VALUES (8, '3', 'create events', 'SQL', 'V3__create_events.sql',
+  $(flyway_checksum "$work/migrations/V3__create_events.sql"), 'deploy', now(), 70, true);
+SQL
+wait_resolved failed MigrationFailed MigrationRolledBack MigrationPending
 
 scenario stale_lock "a Liquibase deploy crashed an hour ago and left databasechangeloglock set"
 psql_db -c "UPDATE databasechangeloglock SET locked = true, lockgranted = now() - interval '1 hour',

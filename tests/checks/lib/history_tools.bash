@@ -25,14 +25,15 @@ require_tool() {
   command -v "$1" >/dev/null || [ -x "$1" ] || fail "$1 is missing: $2 (scripts/install-deps.sh installs it)"
 }
 
-# Grants the monitor role (after the tools made their tables) and starts the exporter on $db.
+# Grants the monitor role (after the tools made their tables) and starts the exporter on $db;
+# arguments are passed on to the exporter (e.g. --config.file=...).
 start_exporter() {
   psql -q -v ON_ERROR_STOP=1 -v role="$role" -f "$ME_SOURCE_DIR/deploy/sql/monitor_role.sql" >/dev/null 2>&1 \
     || fail "deploy/sql/monitor_role.sql failed"
   local port
   port=$(free_port)
   DATA_SOURCE_NAME="host=127.0.0.1 port=$PGPORT dbname=$db user=$role" \
-    "$ME_BIN" --web.listen-address="127.0.0.1:$port" --poll.interval=1s >"$work/exporter.log" 2>&1 &
+    "$ME_BIN" --web.listen-address="127.0.0.1:$port" --poll.interval=1s "$@" >"$work/exporter.log" 2>&1 &
   exporter=$!
   base="http://127.0.0.1:$port"
   wait_http "$base/readyz" 200 20

@@ -70,7 +70,11 @@ const matches = (selector, labels) =>
 
 // --- 2. Secret and ConfigMap: the config file parses and follows the exporter's config format.
 const secret = one("Secret");
-const configMap = one("ConfigMap");
+// The exporter's ConfigMap holds config.toml; others (migration files for the sources) may sit beside it.
+const configMaps = ofKind("ConfigMap");
+const configMap = configMaps.filter((c) => c.manifest.data?.["config.toml"] !== undefined).length === 1
+  ? configMaps.find((c) => c.manifest.data?.["config.toml"] !== undefined)
+  : one("ConfigMap");
 let config = null;
 if (configMap) {
   try {
@@ -90,7 +94,7 @@ if (config) {
   }
   for (const [name, settings] of Object.entries(config.collectors ?? {}))
     for (const key of Object.keys(settings))
-      if (!["enabled", "interval"].includes(key)) fail(configMap.where, `collectors.${name}.${key}: the example keeps to enabled/interval`);
+      if (!["enabled", "interval", "sources"].includes(key)) fail(configMap.where, `collectors.${name}.${key}: the example keeps to enabled/interval/sources`);
   verified.push(`config.toml in the ConfigMap parses: ${targets.length} target(s), password from a file`);
   const standIn = join(outDir, "password");
   writeFileSync(standIn, "stand-in\n");

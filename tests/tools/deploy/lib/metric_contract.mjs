@@ -26,6 +26,14 @@ export const metricContract = {
   migration_current_version_info: { type: "gauge", labels: [...history, "version", "description"] },
   migration_duration_seconds: { type: "histogram", labels: history },
   migration_info: { type: "gauge", labels: [...history, "version", "description", "type", "script", "installed_by", "success"] },
+  migration_unresolved_failures: { type: "gauge", labels: history },
+  // history compared with its migration sources (sources/)
+  ...gauges(["migration_source_up", "migration_source_files", "migration_source_problem_files", "migration_pending",
+    "migration_checksum_mismatch", "migration_missing_source", "migration_outdated_repeatable", "migration_out_of_order",
+    "migration_future", "migration_unverifiable", "migration_source_info_dropped"], history),
+  migration_source_newest_version_info: { type: "gauge", labels: [...history, "version"] },
+  migration_expected_version_reached: { type: "gauge", labels: [...history, "expected_version"] },
+  migration_source_info: { type: "gauge", labels: [...history, "state", "migration"] },
   // migration_progress
   ...gauges(["migration_in_progress", "migration_in_progress_seconds", "migration_blocked_sessions",
     "migration_blocked_max_wait_seconds", "migration_waiting_seconds", "migration_lock_stale"], live),

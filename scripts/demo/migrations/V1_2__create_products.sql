@@ -1,0 +1,4 @@
+CREATE TABLE products (
+  id bigserial PRIMARY KEY,
+  name text NOT NULL
+);

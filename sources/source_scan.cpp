@@ -1,0 +1,228 @@
+// Walks a migration source and keeps each file's digest while its size and mtime stay the same.
+#include "sources/source_scan.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <set>
+
+#include "sources/checksums.h"
+
+namespace mexp {
+namespace {
+
+std::int64_t mtime_ns_of(const struct stat& info) {
+  return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+}
+
+std::string base_name(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// Reads a whole file of known size; returns the error text, or "" with `content` filled.
+std::string read_file(const std::string& path, std::uintmax_t size, std::string& content,
+                      struct stat& after) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  // O_NOFOLLOW on a symlink fails: open through the link, as the tool would.
+  const int file = fd >= 0 ? fd : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (file < 0) return std::string("cannot open: ") + std::strerror(errno);
+  content.assign(static_cast<std::size_t>(size), '\0');
+  std::size_t done = 0;
+  std::string error;
+  while (done < content.size()) {
+    const auto got = ::read(file, content.data() + done, content.size() - done);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      error = std::string("cannot read: ") + std::strerror(errno);
+      break;
+    }
+    if (got == 0) break;
+    done += static_cast<std::size_t>(got);
+  }
+  content.resize(done);
+  // One byte more than the size stat gave means the file grew while it was read.
+  char extra = 0;
+  if (error.empty() && ::read(file, &extra, 1) > 0) error = "changed while being read";
+  if (::fstat(file, &after) != 0 && error.empty()) error = "cannot stat after reading";
+  ::close(file);
+  return error;
+}
+
+}  // namespace
+
+struct SourceScanner::Walk {
+  const SourceTool& tool;
+  const SourceNaming& naming;
+  SourceSnapshot snapshot;
+  std::map<std::string, Digest> digests;  // this scan's, replacing the scanner's at the end
+  std::set<std::pair<dev_t, ino_t>> directories;
+  std::size_t entries = 0;
+};
+
+SourceSnapshot SourceScanner::scan(const std::string& root, const SourceTool& tool,
+                                   const SourceNaming& naming) {
+  Walk walk{tool, naming, {}, {}, {}, 0};
+  struct stat info {};
+  if (!tool.plan_file.empty()) {
+    read_plan(walk, root);
+  } else if (::stat(root.c_str(), &info) != 0) {
+    walk.snapshot.error = "cannot read source " + root + ": " + std::strerror(errno);
+  } else if (S_ISDIR(info.st_mode)) {
+    walk.directories.emplace(info.st_dev, info.st_ino);
+    walk_directory(walk, root, "", 0);
+  } else if (S_ISREG(info.st_mode)) {
+    visit_file(walk, root, base_name(root), static_cast<std::uintmax_t>(info.st_size),
+               mtime_ns_of(info));
+  } else {
+    walk.snapshot.error = "source " + root + " is neither a directory nor a regular file";
+  }
+  walk.snapshot.up = walk.snapshot.error.empty();
+  std::stable_sort(walk.snapshot.files.begin(), walk.snapshot.files.end(),
+                   [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  std::sort(walk.snapshot.malformed.begin(), walk.snapshot.malformed.end());
+  // Files gone from the source leave the cache; on a failed walk the old digests stay for the next.
+  if (walk.snapshot.up) digests_ = std::move(walk.digests);
+  return std::move(walk.snapshot);
+}
+
+void SourceScanner::read_plan(Walk& walk, const std::string& root) {
+  struct stat info {};
+  std::string path = root;
+  if (::stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    path = root + "/" + walk.tool.plan_file;
+  }
+  if (::stat(path.c_str(), &info) != 0) {
+    walk.snapshot.error = "cannot read plan " + path + ": " + std::strerror(errno);
+    return;
+  }
+  if (!S_ISREG(info.st_mode)) {
+    walk.snapshot.error = "plan " + path + " is not a regular file";
+    return;
+  }
+  const auto size = static_cast<std::uintmax_t>(info.st_size);
+  auto cached = digests_.find(walk.tool.plan_file);
+  if (cached == digests_.end() || cached->second.size != size ||
+      cached->second.mtime_ns != mtime_ns_of(info)) {
+    ++walk.snapshot.files_hashed;
+    Digest digest{size, mtime_ns_of(info), std::nullopt, "", {}, {}};
+    std::string content;
+    struct stat after {};
+    if (size > limits_.max_file_bytes) {
+      digest.problem = "larger than max_file_bytes";
+    } else {
+      digest.problem = read_file(path, size, content, after);
+    }
+    if (digest.problem.empty()) digest.problem = text_content_problem(content);
+    if (!digest.problem.empty()) {
+      walk.snapshot.error = "cannot read plan " + path + ": " + digest.problem;
+      return;
+    }
+    digest.planned = walk.tool.read_plan(content, digest.plan_problems);
+    cached = digests_.insert_or_assign(walk.tool.plan_file, std::move(digest)).first;
+  }
+  if (cached->second.planned.size() > limits_.max_files) {
+    walk.snapshot.error = "more than " + std::to_string(limits_.max_files) + " changes in the plan";
+    return;
+  }
+  walk.digests.insert(*cached);
+  for (const auto& migration : cached->second.planned)
+    walk.snapshot.files.push_back({walk.tool.plan_file, migration, std::nullopt, ""});
+  for (const auto& problem : cached->second.plan_problems)
+    walk.snapshot.malformed.emplace_back(walk.tool.plan_file, problem);
+}
+
+void SourceScanner::walk_directory(Walk& walk, const std::string& full_path,
+                                   const std::string& relative, int depth) {
+  DIR* directory = ::opendir(full_path.c_str());
+  if (directory == nullptr) {
+    walk.snapshot.error = "cannot read directory " + full_path + ": " + std::strerror(errno);
+    return;
+  }
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(directory)) {
+    const std::string name = entry->d_name;
+    if (name.empty() || name[0] == '.') continue;
+    if (++walk.entries > limits_.max_files) {
+      walk.snapshot.error = "more than " + std::to_string(limits_.max_files) +
+                            " entries in the source (raise max_files)";
+      break;
+    }
+    names.push_back(name);
+  }
+  ::closedir(directory);
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    if (!walk.snapshot.error.empty()) return;
+    const std::string path = full_path + "/" + name;
+    const std::string child = relative.empty() ? name : relative + "/" + name;
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) {
+      walk.snapshot.malformed.emplace_back(
+          child, std::string("cannot stat (a dangling link?): ") + std::strerror(errno));
+    } else if (S_ISDIR(info.st_mode)) {
+      if (!walk.directories.emplace(info.st_dev, info.st_ino).second) {
+        walk.snapshot.malformed.emplace_back(child, "directory already read (a symlink loop)");
+      } else if (depth + 1 > limits_.max_depth) {
+        walk.snapshot.malformed.emplace_back(
+            child, "deeper than " + std::to_string(limits_.max_depth) + " directories: skipped");
+      } else {
+        walk_directory(walk, path, child, depth + 1);
+      }
+    } else if (S_ISREG(info.st_mode)) {
+      visit_file(walk, path, child, static_cast<std::uintmax_t>(info.st_size), mtime_ns_of(info));
+    }
+  }
+}
+
+void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
+                               const std::string& relative, std::uintmax_t size,
+                               std::int64_t mtime_ns) {
+  SourceName name = walk.tool.parse(relative, walk.naming);
+  if (!name.malformed.empty()) {
+    walk.snapshot.malformed.emplace_back(relative, name.malformed);
+    return;
+  }
+  if (!name.migration) return;
+  SourceFile file{relative, std::move(*name.migration), std::nullopt, ""};
+  if (walk.tool.checksum == SourceChecksum::none) {
+    walk.snapshot.files.push_back(std::move(file));
+    return;
+  }
+  const auto cached = digests_.find(relative);
+  if (cached != digests_.end() && cached->second.size == size &&
+      cached->second.mtime_ns == mtime_ns) {
+    file.checksum = cached->second.checksum;
+    file.problem = cached->second.problem;
+    walk.digests.insert(*cached);
+    walk.snapshot.files.push_back(std::move(file));
+    return;
+  }
+  ++walk.snapshot.files_hashed;
+  Digest digest{size, mtime_ns, std::nullopt, "", {}, {}};
+  if (size > limits_.max_file_bytes) {
+    digest.problem = "larger than max_file_bytes (" + std::to_string(limits_.max_file_bytes) + ")";
+  } else {
+    std::string content;
+    struct stat after {};
+    digest.problem = read_file(full_path, size, content, after);
+    if (digest.problem.empty() &&
+        (static_cast<std::uintmax_t>(after.st_size) != size || mtime_ns_of(after) != mtime_ns)) {
+      digest.problem = "changed while being read";
+    }
+    if (digest.problem.empty()) digest.problem = text_content_problem(content);
+    if (digest.problem.empty()) digest.checksum = source_checksum(walk.tool.checksum, content);
+  }
+  file.checksum = digest.checksum;
+  file.problem = digest.problem;
+  // A file caught changing is read again next scan rather than trusted from the cache.
+  if (digest.problem != "changed while being read") walk.digests.emplace(relative, digest);
+  walk.snapshot.files.push_back(std::move(file));
+}
+
+}  // namespace mexp

@@ -1,0 +1,95 @@
+// How each migration tool's source files are read: one small data-driven description per tool
+// (which file names are migrations and what identity the history records for them, how the tool
+// checksums a file, how it orders versions, which history columns to compare against).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mexp {
+
+enum class SourceKind { versioned, repeatable, undo, baseline };
+
+// One migration as the tool would derive it from a file.
+struct SourceMigration {
+  SourceKind kind = SourceKind::versioned;
+  std::string identity;  // the key the history row carries (a version, a name, a description)
+  std::string version;   // empty for repeatables and tools without versions
+  std::string description;
+};
+
+// The outcome of reading one file name: a migration, not a migration at all (README.md, a
+// callback, a helper script: ignored as the tool ignores it), or a name the tool would reject.
+struct SourceName {
+  std::optional<SourceMigration> migration;
+  std::string malformed;  // non-empty: why the tool would reject this name
+};
+
+// Naming settings a pairing may override, named as the tool names them (Flyway's
+// sqlMigrationPrefix and friends); tools without such settings ignore them.
+struct SourceNaming {
+  std::string versioned_prefix = "V";
+  std::string undo_prefix = "U";
+  std::string repeatable_prefix = "R";
+  std::string baseline_prefix = "B";
+  std::string separator = "__";
+  std::vector<std::string> suffixes = {".sql"};
+};
+
+// How the tool fingerprints a file's content, as it stores it in its history table.
+enum class SourceChecksum { none, flyway_crc32, sha256_hex, md5_hex };
+
+// One history row as the comparison needs it (read by the source tool's applied_sql).
+struct AppliedMigration {
+  std::string kind;  // 'apply', 'undo', 'baseline', 'delete', 'marker' (as the history normalises)
+  std::optional<std::string> version;
+  std::string description;
+  std::string type;
+  std::string script;
+  std::optional<std::string> checksum;
+  bool success = true;
+  long long ordinal = 0;
+};
+
+struct SourceTool {
+  std::string name{};  // the history tool this reads the sources of (the `tool` label)
+  SourceChecksum checksum = SourceChecksum::none;
+  // `relative_path` is the file's path below the source root, '/'-separated.
+  std::function<SourceName(std::string_view relative_path, const SourceNaming&)> parse{};
+  // Tools whose migrations are listed in one plan file (Sqitch's sqitch.plan) set both instead of
+  // `parse`: the file's name in the source directory, and how its text lists the migrations (a
+  // line it cannot read goes to `problems` as "line N: why").
+  std::string plan_file{};
+  std::function<std::vector<SourceMigration>(std::string_view content,
+                                             std::vector<std::string>& problems)>
+      read_plan{};
+  // <0, 0, >0 as the tool orders two versions.
+  std::function<int(std::string_view, std::string_view)> compare_versions{};
+  // Reads `{table}` (the quoted history table) into the AppliedMigration columns, in order:
+  // kind, version, description, type, script, checksum (text), success, ordinal.
+  std::string applied_sql{};
+  // The identity a history row is compared by (matches SourceMigration::identity).
+  std::function<std::string(const AppliedMigration&)> identity_of{};
+  // Rows the sources cannot show (Flyway's Java migrations): counted as unverifiable, not missing.
+  std::function<bool(const AppliedMigration&)> unverifiable = [](const AppliedMigration&) {
+    return false;
+  };
+  // Rows that never had a file (Flyway's synthetic baseline): neither missing nor unverifiable.
+  std::function<bool(const AppliedMigration&)> synthetic = [](const AppliedMigration& row) {
+    return row.kind == "marker";
+  };
+};
+
+// Called from a static initialiser in each tool's sources/source_<tool>.cpp.
+bool register_source_tool(SourceTool tool);
+const SourceTool* find_source_tool(const std::string& name);
+const std::vector<SourceTool>& source_tools();  // sorted by name
+
+// Versions as dotted numbers ("1.10" > "1.9", "1" == "1.0", leading zeros ignored); parts that are
+// not numbers compare as text after every number. The order Flyway and most tools use.
+int compare_dotted_versions(std::string_view a, std::string_view b);
+
+}  // namespace mexp
