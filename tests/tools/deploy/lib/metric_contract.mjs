@@ -11,6 +11,8 @@ const table = ["datname", "schemaname", "relname"];
 const index = [...table, "indexrelname"];
 const replica = ["datname", "application_name", "client_addr", "slot_name", "state"];
 const slot = ["datname", "slot_name", "database"];
+// An operation in progress (pg_stat_progress_*), with the migration whose lock its backend holds.
+const progress = ["datname", "pid", "command", "phase", "schemaname", "relname", ...live];
 // postgres_exporter 0.11.1 compatibility: these two collectors' inherited families carry its `server`.
 const server = "server";
 
@@ -55,6 +57,31 @@ export const metricContract = {
     "pg_replication_slots_safe_wal_size_bytes", "pg_replication_slots_xmin_age"], slot),
   pg_replication_slots_wal_status: { type: "gauge", labels: [...slot, "wal_status"] },
   pg_replication_slots_info: { type: "gauge", labels: [...slot, "slot_type", "plugin", "temporary"] },
+  // schema_health
+  ...gauges(["pg_schema_invalid_indexes", "pg_schema_unvalidated_constraints", "pg_schema_unreplicable_tables",
+    "pg_schema_duplicate_indexes", "migration_exporter_schema_health_database_up"], ["datname"]),
+  pg_schema_invalid_index_info: { type: "gauge", labels: index },
+  pg_schema_unvalidated_constraint_info: { type: "gauge", labels: [...table, "conname", "contype"] },
+  pg_schema_unreplicable_table_info: { type: "gauge", labels: [...table, "pubname", "replica_identity"] },
+  pg_schema_duplicate_index_info: { type: "gauge", labels: [...index, "duplicate_of"] },
+  migration_exporter_schema_health_dropped: { type: "gauge", labels: ["datname", "kind"] },
+  migration_exporter_schema_health_reads_total: { type: "counter", labels: ["datname"] },
+  // sequence_usage
+  pg_sequence_used_ratio: { type: "gauge", labels: ["datname", "schemaname", "sequencename", "data_type"] },
+  pg_sequence_column_used_ratio: {
+    type: "gauge", labels: ["datname", "schemaname", "sequencename", "relname", "attname", "column_type"] },
+  ...gauges(["pg_schema_sequences", "pg_schema_sequences_unreadable", "migration_exporter_sequence_usage_skipped_locked",
+    "migration_exporter_sequence_usage_dropped", "migration_exporter_sequence_usage_database_up"], ["datname"]),
+  // schema_changes
+  ...counters(["pg_schema_unmanaged_changes_total", "pg_schema_managed_changes_total",
+    "migration_exporter_schema_changes_fingerprints_total"], ["datname"]),
+  ...gauges(["pg_schema_unmanaged_change_last_timestamp_seconds", "migration_exporter_schema_changes_dropped"],
+    ["datname"]),
+  pg_schema_unmanaged_change_timestamp_seconds: { type: "gauge", labels: ["datname", "schemaname", "kind"] },
+  // ddl_progress
+  ...gauges(["pg_progress_running_seconds", "pg_progress_ratio", "pg_progress_seconds_remaining"], progress),
+  ...gauges(["pg_progress_phase_done", "pg_progress_phase_total"], [...progress, "unit"]),
+  migration_exporter_ddl_progress_dropped: { type: "gauge", labels: ["datname"] },
   // the exporter itself
   pg_up: { type: "gauge", labels: ["datname"] },
   migration_exporter_build_info: { type: "gauge", labels: ["version", "revision"] },
