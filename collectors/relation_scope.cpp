@@ -38,6 +38,10 @@ RelationScope read_relation_scope(CollectorOptions& options, std::string_view li
   return scope;
 }
 
+std::optional<std::string> read_name_patterns(CollectorOptions& options, std::string_view key) {
+  return anchored_alternation(read_patterns(options, key));
+}
+
 QueryParams relation_scope_params(const RelationScope& scope) {
   return {scope.include_schemas, scope.exclude_schemas, scope.include_tables, scope.exclude_tables,
           std::to_string(scope.limit)};

@@ -27,6 +27,10 @@ struct RelationScope {
 RelationScope read_relation_scope(CollectorOptions& options, std::string_view limit_key,
                                   std::int64_t default_limit);
 
+// One option's list of patterns as one anchored regular expression (nullopt when the list is
+// empty), for collectors that filter by schema only.
+std::optional<std::string> read_name_patterns(CollectorOptions& options, std::string_view key);
+
 // $1 include_schemas, $2 exclude_schemas, $3 include_tables, $4 exclude_tables, $5 limit.
 QueryParams relation_scope_params(const RelationScope& scope);
 

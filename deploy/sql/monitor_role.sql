@@ -14,6 +14,9 @@
 --   extra_tables  comma-separated custom history table names (Flyway's `table` setting, Knex's
 --                 `tableName`, ...): `name` in any schema, or `schema.name`.
 --   sqitch_schema Sqitch registry schema (engine.pg.registry; default sqitch).
+--   sequences     on: also SELECT on every sequence that exists now, for the sequence_usage
+--                 collector (SELECT on a sequence shows its current value, nothing else; no schema
+--                 USAGE is needed, sequences are read by oid). Default off.
 --
 -- The password is deliberately not set here (it would end up in shell history and server logs).
 -- Set it afterwards from psql, which hashes it client-side (SCRAM) before sending:
@@ -39,6 +42,10 @@
 \if :{?sqitch_schema}
 \else
   \set sqitch_schema sqitch
+\endif
+\if :{?sequences}
+\else
+  \set sequences off
 \endif
 
 BEGIN;
@@ -110,6 +117,13 @@ SELECT DISTINCT format('GRANT USAGE ON SCHEMA %I TO %I', schema_name, :'role')
 FROM me_granted \gexec
 SELECT format('GRANT SELECT ON TABLE %I.%I TO %I', schema_name, table_name, :'role')
 FROM me_granted ORDER BY schema_name, table_name \gexec
+
+\if :sequences
+SELECT format('GRANT SELECT ON SEQUENCE %I.%I TO %I', n.nspname, c.relname, :'role')
+FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+WHERE c.relkind = 'S' AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'
+ORDER BY n.nspname, c.relname \gexec
+\endif
 
 \echo
 \echo 'migration history tables readable by the monitoring role in this database:'

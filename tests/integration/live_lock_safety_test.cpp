@@ -12,59 +12,16 @@
 #include "tests/support/lock_scenario.h"
 #include "tests/support/metrics_text.h"
 #include "tests/support/test_pg.h"
+#include "tests/support/wait_watcher.h"
 
 using mexp::test::SqlSession;
 using mexp::test::TestDatabase;
+using mexp::test::user_relations_locked_by;
+using mexp::test::WaitWatcher;
 
 namespace {
 
 constexpr const char* kLiveCollectors[] = {"locks", "activity", "migration_progress"};
-
-// Polls pg_locks from another session, as fast as it can, for ungranted locks of `pid`.
-class WaitWatcher {
- public:
-  WaitWatcher(const std::string& db, int pid) : session_(db) {
-    thread_ = std::thread([this, pid] {
-      const std::string sql =
-          "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid = " + std::to_string(pid);
-      while (!stop_.load()) {
-        if (session_.exec(sql) != "0") ++ungranted_seen_;
-        ++samples_;
-      }
-    });
-  }
-  ~WaitWatcher() { stop(); }
-  void stop() {
-    stop_.store(true);
-    if (thread_.joinable()) thread_.join();
-  }
-  int ungranted_seen() const { return ungranted_seen_.load(); }
-  int samples() const { return samples_.load(); }
-
- private:
-  SqlSession session_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> ungranted_seen_{0}, samples_{0};
-  std::thread thread_;
-};
-
-// Relation locks a collector's statements took, seen from inside one transaction (locks are
-// kept to its end): "schema.relation mode" for each one outside the system catalogs.
-std::vector<std::string> user_relations_locked_by(mexp::Collector& collector,
-                                                  mexp::PgSession& session) {
-  session.query("BEGIN");
-  mexp::test::collect(collector, session);
-  auto rows = session.query(
-      "SELECT n.nspname || '.' || c.relname || ' ' || l.mode FROM pg_locks l "
-      "JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE l.pid = pg_backend_pid() AND l.locktype = 'relation' "
-      "AND l.database IN (0, (SELECT oid FROM pg_database WHERE datname = current_database())) "
-      "AND n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1");
-  session.query("COMMIT");
-  std::vector<std::string> locked;
-  for (int row = 0; row < rows.rows(); ++row) locked.emplace_back(rows.text(row, 0));
-  return locked;
-}
 
 }  // namespace
 

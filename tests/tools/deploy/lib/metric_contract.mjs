@@ -14,6 +14,10 @@ const slot = ["datname", "slot_name", "database"];
 // postgres_exporter's families keep its labels; those describing the whole server have none of their
 // own, and only pg_stat_database_conflicts_* keep its `server` label, as in its current releases.
 const statDatabase = ["datid", "datname"];
+// An operation in progress (pg_stat_progress_*), with the migration whose lock its backend holds.
+const progress = ["datname", "pid", "command", "phase", "schemaname", "relname", ...live];
+// postgres_exporter 0.11.1 compatibility: these two collectors' inherited families carry its `server`.
+const server = "server";
 
 const gauges = (names, labels) => Object.fromEntries(names.map((n) => [n, { type: "gauge", labels }]));
 const counters = (names, labels) => Object.fromEntries(names.map((n) => [n, { type: "counter", labels }]));
@@ -86,6 +90,31 @@ export const metricContract = {
     "pg_replication_slots_slot_is_active"], ["slot_name", "slot_type"]),
   ...counters(["heap", "idx", "toast", "tidx"].flatMap((r) => [`${r}_blocks_read`, `${r}_blocks_hit`])
     .map((c) => `pg_statio_user_tables_${c}`), table),
+  // schema_health
+  ...gauges(["pg_schema_invalid_indexes", "pg_schema_unvalidated_constraints", "pg_schema_unreplicable_tables",
+    "pg_schema_duplicate_indexes", "migration_exporter_schema_health_database_up"], ["datname"]),
+  pg_schema_invalid_index_info: { type: "gauge", labels: index },
+  pg_schema_unvalidated_constraint_info: { type: "gauge", labels: [...table, "conname", "contype"] },
+  pg_schema_unreplicable_table_info: { type: "gauge", labels: [...table, "pubname", "replica_identity"] },
+  pg_schema_duplicate_index_info: { type: "gauge", labels: [...index, "duplicate_of"] },
+  migration_exporter_schema_health_dropped: { type: "gauge", labels: ["datname", "kind"] },
+  migration_exporter_schema_health_reads_total: { type: "counter", labels: ["datname"] },
+  // sequence_usage
+  pg_sequence_used_ratio: { type: "gauge", labels: ["datname", "schemaname", "sequencename", "data_type"] },
+  pg_sequence_column_used_ratio: {
+    type: "gauge", labels: ["datname", "schemaname", "sequencename", "relname", "attname", "column_type"] },
+  ...gauges(["pg_schema_sequences", "pg_schema_sequences_unreadable", "migration_exporter_sequence_usage_skipped_locked",
+    "migration_exporter_sequence_usage_dropped", "migration_exporter_sequence_usage_database_up"], ["datname"]),
+  // schema_changes
+  ...counters(["pg_schema_unmanaged_changes_total", "pg_schema_managed_changes_total",
+    "migration_exporter_schema_changes_fingerprints_total"], ["datname"]),
+  ...gauges(["pg_schema_unmanaged_change_last_timestamp_seconds", "migration_exporter_schema_changes_dropped"],
+    ["datname"]),
+  pg_schema_unmanaged_change_timestamp_seconds: { type: "gauge", labels: ["datname", "schemaname", "kind"] },
+  // ddl_progress
+  ...gauges(["pg_progress_running_seconds", "pg_progress_ratio", "pg_progress_seconds_remaining"], progress),
+  ...gauges(["pg_progress_phase_done", "pg_progress_phase_total"], [...progress, "unit"]),
+  migration_exporter_ddl_progress_dropped: { type: "gauge", labels: ["datname"] },
   // the exporter itself
   pg_up: { type: "gauge", labels: ["datname"] },
   pg_exporter_last_scrape_error: { type: "gauge", labels: ["datname"] },
