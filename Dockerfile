@@ -23,10 +23,12 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DME_TESTS=OFF -DME
  && /out/usr/bin/migration_exporter --version
 
 FROM ${RUNTIME_IMAGE}
-# Only the shared libraries the binary links (libfmt9, libssl3 & co. come in as their dependencies).
+# Only the shared libraries the binary links (libfmt9, libssl3 & co. come in as their dependencies),
+# and tzdata: --check-config validates time_zone against /usr/share/zoneinfo.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       libpq5 libprometheus-cpp-core1.0 libspdlog1.10 libtomlplusplus3 libyaml-cpp0.7 zlib1g libssl3 libcrypt1 \
+      tzdata \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb \
  && useradd --uid 10211 --user-group --no-create-home --home-dir /nonexistent \
       --shell /usr/sbin/nologin migration_exporter \

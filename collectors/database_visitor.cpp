@@ -2,12 +2,11 @@
 // database leaves the selection), and per-database success reporting.
 #include "collectors/database_visitor.h"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <set>
 
 #include "core/database_conninfo.h"
+#include "core/log.h"
 
 namespace mexp {
 namespace {
@@ -76,6 +75,9 @@ void DatabaseVisitor::visit_all(CollectContext& context, const Visit& visit,
   std::erase_if(sessions_, [&](const auto& entry) {
     return !std::binary_search(databases.begin(), databases.end(), entry.first);
   });
+  std::erase_if(failing_, [&](const std::string& dbname) {
+    return !std::binary_search(databases.begin(), databases.end(), dbname);
+  });
 
   auto up = gauge_family("migration_exporter_" + collector_ + "_database_up",
                          "Whether the " + collector_ +
@@ -87,10 +89,16 @@ void DatabaseVisitor::visit_all(CollectContext& context, const Visit& visit,
     try {
       visit(session_for(context.session, dbname), labels);
       add_gauge(up, labels, 1);
+      if (failing_.erase(dbname) > 0)
+        log::info("reading the database works again",
+                  {{"collector", collector_}, {"database", dbname}});
     } catch (const PgError& error) {
-      // A dropped or unreachable database: reconnect from scratch next poll.
-      spdlog::warn("{} collector: reading database {} failed: {}", collector_, dbname,
-                   error.what());
+      // A dropped or unreachable database: reconnect from scratch next poll. Warned once per
+      // outage (the gauge shows it every poll), not once per poll.
+      const bool new_failure = failing_.insert(dbname).second;
+      (new_failure ? log::warn : log::debug)(
+          "reading the database failed",
+          {{"collector", collector_}, {"database", dbname}, {"err", error.what()}});
       if (error.connection_lost()) sessions_.erase(dbname);
       add_gauge(up, labels, 0);
     }

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,7 @@ class DatabaseVisitor {
   std::string collector_;
   DatabaseSelection selection_;
   std::map<std::string, std::unique_ptr<PgSession>> sessions_;
+  std::set<std::string> failing_;  // databases whose failure was already logged
 };
 
 }  // namespace mexp

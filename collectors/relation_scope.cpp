@@ -3,6 +3,8 @@
 // is sent, for a relation the user excluded).
 #include "collectors/relation_scope.h"
 
+#include "collectors/pattern_syntax.h"
+
 namespace mexp {
 namespace {
 
@@ -20,7 +22,11 @@ std::optional<std::string> anchored_alternation(const std::vector<std::string>& 
 std::vector<std::string> read_patterns(CollectorOptions& options, std::string_view key) {
   auto patterns = options.get_strings(key, {});
   for (const auto& pattern : patterns) {
-    if (pattern.empty()) options.error(std::string(key), "patterns must not be empty");
+    if (pattern.empty()) {
+      options.error(std::string(key), "patterns must not be empty");
+    } else if (auto problem = pattern_problem(pattern)) {
+      options.error(std::string(key), "invalid regular expression '" + pattern + "': " + *problem);
+    }
   }
   return patterns;
 }

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <map>
 
+#include "core/conninfo_check.h"
+
 namespace mexp {
 namespace {
 
@@ -77,6 +79,8 @@ std::string expected_datname(const std::string& conninfo) {
 }
 
 std::string describe_conninfo(const std::string& conninfo) {
+  // Not libpq's defaults: that would report a target other than the one configured.
+  if (conninfo_problem(conninfo)) return "(a DSN that cannot be parsed)";
   auto fields = parse_conninfo(conninfo);
   const auto pick = [&](const char* key, const char* env, const std::string& fallback) {
     return fields.count(key) ? fields[key] : env_or(env, fallback);
@@ -183,6 +187,9 @@ void PgSession::wait_socket(bool for_write, Clock::time_point deadline, const ch
 
 void PgSession::connect() {
   disconnect();
+  // libpq would quote the unparsable part (often the password) in its message.
+  if (auto problem = conninfo_problem(settings_.conninfo))
+    throw PgError("connecting: the DSN cannot be parsed: " + *problem, true);
   const auto connect_seconds = std::to_string(std::max<long long>(
       1, std::chrono::ceil<std::chrono::seconds>(settings_.connect_timeout).count()));
   // Our defaults come before dbname so that a DSN can override them; the password from a file or

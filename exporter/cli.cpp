@@ -1,13 +1,38 @@
 // Flag parsing and the --help text.
 #include "exporter/cli.h"
 
+#include <utility>
+
 #include "core/collector.h"
 #include "core/duration.h"
 
 namespace mexp {
 
+namespace {
+
+// The collector a --collector.<name> / --no-collector.<name> flag names, or "" when `flag` is not
+// one of those.
+std::string collector_of_flag(const std::string& flag, bool& enable) {
+  static const std::pair<std::string, bool> kForms[] = {{"--collector.", true},
+                                                        {"--no-collector.", false}};
+  for (const auto& [text, enabled] : kForms) {
+    if (flag.rfind(text, 0) == 0 && flag.size() > text.size()) {
+      enable = enabled;
+      return flag.substr(text.size());
+    }
+  }
+  return "";
+}
+
+bool reserved_path(const std::string& path) {
+  return path == "/" || path == "/healthz" || path == "/readyz" || path == "/-/reload";
+}
+
+}  // namespace
+
 std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::string& error) {
   Flags flags;
+  bool listen_address_given = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
     std::optional<std::string> value;
@@ -39,7 +64,37 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
     } else if (name == "--web.listen-address") {
       auto v = take_value();
       if (!v) return std::nullopt;
-      flags.listen_address = *v;
+      if (!listen_address_given) flags.listen_addresses.clear();
+      listen_address_given = true;
+      flags.listen_addresses.push_back(*v);
+    } else if (name == "--web.telemetry-path") {
+      auto v = take_value();
+      if (!v) return std::nullopt;
+      if (v->empty() || (*v)[0] != '/' || reserved_path(*v)) {
+        error =
+            "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz or "
+            "/-/reload; got '" +
+            *v + "'";
+        return std::nullopt;
+      }
+      flags.telemetry_path = *v;
+    } else if (name == "--web.enable-lifecycle") {
+      if (!no_value()) return std::nullopt;
+      flags.enable_lifecycle = true;
+    } else if (name == "--collector.disable-defaults") {
+      if (!no_value()) return std::nullopt;
+      flags.disable_default_collectors = true;
+    } else if (bool enable = false; !collector_of_flag(name, enable).empty()) {
+      const std::string collector = collector_of_flag(name, enable);
+      if (find_collector(collector) == nullptr) {
+        std::string known;
+        for (const auto& info : registered_collectors())
+          known += (known.empty() ? "" : ", ") + info.name;
+        error = "flag " + name + ": no collector '" + collector + "' (known: " + known + ")";
+        return std::nullopt;
+      }
+      if (!no_value()) return std::nullopt;
+      flags.collector_defaults[collector] = enable;
     } else if (name == "--poll.interval") {
       auto v = take_value();
       if (!v) return std::nullopt;
@@ -49,6 +104,7 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
         return std::nullopt;
       }
       flags.poll_interval = *parsed;
+      flags.poll_interval_given = true;
     } else if (name == "--log.level") {
       auto v = take_value();
       if (!v) return std::nullopt;
@@ -89,14 +145,27 @@ std::string usage() {
       "usage: migration_exporter [flags]\n\n"
       "Prometheus exporter for PostgreSQL schema migrations.\n\n"
       "Flags:\n"
-      "  --config.file=PATH           TOML configuration (targets, collectors). Without it, one "
-      "target from\n"
-      "                               DATA_SOURCE_NAME or libpq's PG* environment variables.\n"
-      "  --web.listen-address=ADDR    Address to serve /metrics on (default \":10211\").\n"
+      "  --config.file=PATH           TOML configuration (targets, collectors). Without it, the "
+      "targets come\n"
+      "                               from DATA_SOURCE_NAME (a list: several targets), "
+      "DATA_SOURCE_URI with\n"
+      "                               DATA_SOURCE_USER/_PASS (or _FILE), or libpq's PG* "
+      "variables.\n"
+      "  --web.listen-address=ADDR    Address to serve on (default \":10211\"); repeat to listen "
+      "on several.\n"
+      "  --web.telemetry-path=PATH    Path of the metrics (default /metrics).\n"
       "  --web.config.file=PATH       Exporter web configuration (YAML): TLS, basic auth, "
       "headers.\n"
-      "  --poll.interval=DURATION     Default poll interval of collectors without their own "
-      "(default 15s).\n"
+      "  --web.enable-lifecycle       Accept POST /-/reload (off by default; SIGHUP always "
+      "reloads).\n"
+      "  --poll.interval=DURATION     Default interval of every collector (default 15s; without "
+      "the flag,\n"
+      "                               locks, activity and migration_progress poll every 5s).\n"
+      "  --collector.<name>           Enable a collector by default (see the list below).\n"
+      "  --no-collector.<name>        Disable a collector by default. A collector's `enabled` key "
+      "in the\n"
+      "                               configuration file wins over both.\n"
+      "  --collector.disable-defaults Every collector off unless enabled by flag or file.\n"
       "  --log.level=LEVEL            debug, info, warn or error (default info).\n"
       "  --log.format=FORMAT          logfmt or json (default logfmt).\n"
       "  --compat.companion           Run beside postgres_exporter: export none of its "

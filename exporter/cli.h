@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,8 +15,15 @@ inline constexpr const char* kDefaultListenAddress = ":10211";
 struct Flags {
   std::string config_file;
   std::string web_config_file;
-  std::string listen_address = kDefaultListenAddress;
+  // Every --web.listen-address given (the flag repeats); the default when none is.
+  std::vector<std::string> listen_addresses{kDefaultListenAddress};
+  std::string telemetry_path = "/metrics";
+  bool enable_lifecycle = false;  // POST /-/reload (SIGHUP always reloads)
   std::chrono::milliseconds poll_interval{15000};
+  bool poll_interval_given = false;
+  // --collector.<name> → true, --no-collector.<name> → false (names from the registry).
+  std::map<std::string, bool> collector_defaults;
+  bool disable_default_collectors = false;
   std::string log_level = "info";
   std::string log_format = "logfmt";
   bool version = false;

@@ -6,17 +6,20 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <sstream>
 
 #include "core/collector.h"
 #include "core/collector_options.h"
+#include "core/conninfo_check.h"
 #include "core/duration.h"
+#include "exporter/environment_expansion.h"
+#include "exporter/environment_targets.h"
+#include "exporter/time_zone_check.h"
 
 namespace mexp {
 namespace {
-
-constexpr const char* kDefaultTargetName = "default";
 
 struct Reader {
   const std::string& file;
@@ -138,9 +141,14 @@ std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::tab
     };
     CollectorOptions options(section(global), section(target_override), "collectors." + info.name,
                              target_path + "collectors." + info.name, reader.file, reader.errors);
-    const bool enabled = options.get_bool("enabled", info.enabled_by_default);
-    const auto own_default =
-        info.default_interval.count() > 0 ? info.default_interval : inputs.default_interval;
+    bool enabled_by_default = info.enabled_by_default && !inputs.disable_default_collectors;
+    if (auto flag = inputs.collector_defaults.find(info.name);
+        flag != inputs.collector_defaults.end())
+      enabled_by_default = flag->second;
+    const bool enabled = options.get_bool("enabled", enabled_by_default);
+    const bool own_interval =
+        info.default_interval.count() > 0 && !inputs.default_interval_explicit;
+    const auto own_default = own_interval ? info.default_interval : inputs.default_interval;
     const auto interval = options.get_duration("interval", own_default);
     if (interval.count() <= 0) options.error("interval", "must be positive");
     // Options are validated even for disabled collectors: a typo should not wait for the day the
@@ -154,34 +162,72 @@ std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::tab
   return plans;
 }
 
-}  // namespace
-
-std::optional<std::string> expand_environment(const std::string& text, std::string& missing) {
-  std::string result;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '$') {
-      result += '$';
-      ++i;
-    } else if (text[i] == '$' && i + 1 < text.size() && text[i + 1] == '{') {
-      const auto end = text.find('}', i + 2);
-      if (end == std::string::npos) {
-        missing = text.substr(i);
-        return std::nullopt;
+// One [[targets]] entry without its collectors and timeouts: name, DSN and password.
+TargetConfig read_target(const Reader& reader, const toml::table& table, const std::string& path) {
+  reader.check_keys(table, path.substr(0, path.size() - 1),
+                    {"name", "dsn", "password_env", "password_file", "connect_timeout",
+                     "statement_timeout", "lock_timeout", "time_zone", "collectors"});
+  TargetConfig target;
+  target.name = reader.string(table, path, "name").value_or("");
+  if (target.name.empty())
+    reader.error(table, path + "name", "every target needs a non-empty name");
+  if (auto dsn = reader.string(table, path, "dsn")) {
+    std::string problem;
+    if (auto expanded = expand_environment(*dsn, problem)) {
+      // Checked here, not at the first connection: libpq's parse errors quote the DSN (password
+      // included), and --check-config must reject what every poll would fail on.
+      if (auto unparsable = conninfo_problem(*expanded)) {
+        reader.error(*table.get("dsn"), path + "dsn", "the DSN cannot be parsed: " + *unparsable);
+      } else {
+        target.session.conninfo = *expanded;
       }
-      const std::string name = text.substr(i + 2, end - i - 2);
-      const char* value = std::getenv(name.c_str());
-      if (value == nullptr) {
-        missing = name;
-        return std::nullopt;
-      }
-      result += value;
-      i = end;
     } else {
-      result += text[i];
+      reader.error(*table.get("dsn"), path + "dsn", problem);
     }
   }
-  return result;
+  const auto password_env = reader.string(table, path, "password_env");
+  const auto password_file = reader.string(table, path, "password_file");
+  if (password_env && password_file) {
+    reader.error(*table.get("password_file"), path + "password_file",
+                 "give password_env or password_file, not both");
+  } else if (password_env) {
+    const char* value = std::getenv(password_env->c_str());
+    if (value == nullptr || value[0] == '\0') {
+      reader.error(*table.get("password_env"), path + "password_env",
+                   "environment variable '" + *password_env + "' is not set or empty");
+    } else {
+      target.session.password = value;
+    }
+  } else if (password_file) {
+    if (auto secret = read_file_secret(*password_file)) {
+      target.session.password = *secret;
+    } else {
+      reader.error(*table.get("password_file"), path + "password_file",
+                   "cannot read '" + *password_file + "'");
+    }
+  }
+  if (auto time_zone = reader.string(table, path, "time_zone")) {
+    if (auto problem = time_zone_problem(*time_zone)) {
+      reader.error(*table.get("time_zone"), path + "time_zone", *problem);
+    } else {
+      target.session.time_zone = *time_zone;
+    }
+  }
+  return target;
 }
+
+std::size_t fingerprint_of(std::string_view text, const Config& config) {
+  std::string material(text);
+  for (const auto& target : config.targets) {
+    const auto& session = target.session;
+    for (const auto* part :
+         {&target.name, &session.conninfo, &session.password, &session.time_zone})
+      material += '\0' + *part;
+  }
+  return std::hash<std::string>{}(material);
+}
+
+}  // namespace
 
 std::optional<Config> load_config(const ConfigInputs& inputs, ConfigErrors& errors) {
   if (inputs.file.empty()) return load_config_text("", inputs, errors);
@@ -206,6 +252,13 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
     const auto& begin = error.source().begin;
     errors.add({inputs.file, static_cast<int>(begin.line), static_cast<int>(begin.column), "",
                 std::string(error.description())});
+    return std::nullopt;
+  }
+  if (!inputs.file.empty() && root.empty()) {
+    // A file truncated by config management must not quietly swap every target for the default.
+    errors.add({inputs.file, 0, 0, "",
+                "the file holds no settings (empty or only comments); refused, so that a "
+                "truncated file never replaces the configured targets"});
     return std::nullopt;
   }
   const Reader reader{inputs.file, errors};
@@ -234,68 +287,36 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
 
   const auto* targets_node = root.get("targets");
   if (targets_node == nullptr) {
-    TargetConfig target;
-    target.name = kDefaultTargetName;
-    if (const char* dsn = std::getenv("DATA_SOURCE_NAME")) target.session.conninfo = dsn;
-    add_target(std::move(target), nullptr, "", global_timeouts);
+    for (auto& from_environment : environment_targets(errors)) {
+      TargetConfig target;
+      target.name = std::move(from_environment.name);
+      target.session.conninfo = std::move(from_environment.conninfo);
+      target.session.password = std::move(from_environment.password);
+      add_target(std::move(target), nullptr, "", global_timeouts);
+    }
   } else if (!targets_node->is_array_of_tables()) {
     reader.error(*targets_node, "targets", "must be an array of tables ([[targets]])");
   } else {
+    config.targets_from_file = true;
     std::set<std::string> names;
     int index = 0;
     for (const auto& element : *targets_node->as_array()) {
-      const auto& table = *element.as_table();
       const std::string path = "targets[" + std::to_string(index++) + "].";
-      reader.check_keys(table, path.substr(0, path.size() - 1),
-                        {"name", "dsn", "password_env", "password_file", "connect_timeout",
-                         "statement_timeout", "lock_timeout", "time_zone", "collectors"});
-      TargetConfig target;
-      target.name = reader.string(table, path, "name").value_or("");
-      if (target.name.empty()) {
-        reader.error(table, path + "name", "every target needs a non-empty name");
-      } else if (!names.insert(target.name).second) {
+      const auto& table = *element.as_table();
+      TargetConfig target = read_target(reader, table, path);
+      if (!target.name.empty() && !names.insert(target.name).second) {
         reader.error(*table.get("name"), path + "name",
                      "duplicate target name '" + target.name + "'");
       }
-      if (auto dsn = reader.string(table, path, "dsn")) {
-        std::string missing;
-        if (auto expanded = expand_environment(*dsn, missing)) {
-          target.session.conninfo = *expanded;
-        } else {
-          reader.error(*table.get("dsn"), path + "dsn",
-                       "environment variable '" + missing + "' is not set");
-        }
-      }
-      const auto password_env = reader.string(table, path, "password_env");
-      const auto password_file = reader.string(table, path, "password_file");
-      if (password_env && password_file) {
-        reader.error(*table.get("password_file"), path + "password_file",
-                     "give password_env or password_file, not both");
-      } else if (password_env) {
-        const char* value = std::getenv(password_env->c_str());
-        if (value == nullptr || value[0] == '\0') {
-          reader.error(*table.get("password_env"), path + "password_env",
-                       "environment variable '" + *password_env + "' is not set or empty");
-        } else {
-          target.session.password = value;
-        }
-      } else if (password_file) {
-        if (auto secret = read_file_secret(*password_file)) {
-          target.session.password = *secret;
-        } else {
-          reader.error(*table.get("password_file"), path + "password_file",
-                       "cannot read '" + *password_file + "'");
-        }
-      }
-      target.session.time_zone = reader.string(table, path, "time_zone").value_or("");
       const Timeouts timeouts = read_timeouts(reader, table, path, global_timeouts);
       add_target(std::move(target), reader.table(table, path, "collectors"), path, timeouts);
     }
     if (index == 0)
       reader.error(*targets_node, "targets", "at least one [[targets]] entry is needed");
-    config.label_targets = config.targets.size() > 1;
   }
+  config.label_targets = config.targets.size() > 1;
   if (!errors.empty()) return std::nullopt;
+  config.fingerprint = fingerprint_of(text, config);
   return config;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -41,12 +42,24 @@ struct Config {
   bool label_targets = false;
   // [compat] companion = true or --compat.companion: export only what postgres_exporter does not.
   bool companion = false;
+  // True when the targets are the file's [[targets]], false when they come from the environment.
+  bool targets_from_file = false;
+  // Digest of everything the configuration was built from (file text, resolved DSNs and
+  // secrets): equal digests mean a reload would change nothing, so nothing is restarted.
+  std::size_t fingerprint = 0;
 };
 
 struct ConfigInputs {
   std::string file;                                   // --config.file; empty = none
   std::chrono::milliseconds default_interval{15000};  // --poll.interval
   bool companion = false;                             // --compat.companion
+  // Given on the command line: then it is the default of every collector, the live ones (whose
+  // own default is a few seconds) included.
+  bool default_interval_explicit = false;
+  // --collector.<name> (true) and --no-collector.<name> (false): replace the registry's default;
+  // a collector's `enabled` key in the file still wins.
+  std::map<std::string, bool> collector_defaults{};
+  bool disable_default_collectors = false;  // --collector.disable-defaults
 };
 
 // Returns the configuration, or nullopt with every problem found in `errors`.
@@ -54,9 +67,5 @@ std::optional<Config> load_config(const ConfigInputs& inputs, ConfigErrors& erro
 // The same from the file's text (inputs.file only names it in errors); used by the fuzzer.
 std::optional<Config> load_config_text(std::string_view text, const ConfigInputs& inputs,
                                        ConfigErrors& errors);
-
-// "${NAME}" is replaced by the environment variable NAME ("$$" is a literal "$"). Returns nullopt
-// and sets `missing` when a variable is not set.
-std::optional<std::string> expand_environment(const std::string& text, std::string& missing);
 
 }  // namespace mexp

@@ -37,15 +37,16 @@ HttpReply text_reply(unsigned status, std::string route, std::string body) {
   return reply;
 }
 
-std::string landing_page(const std::string& targets) {
+std::string landing_page(const std::string& targets, const std::string& telemetry_path) {
   return std::string(
              "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
              "charset=\"utf-8\"><title>migration_exporter</title>"
              "</head>\n<body><h1>migration_exporter</h1>\n<p>Prometheus exporter for PostgreSQL "
              "schema "
              "migrations, version ") +
-         build::kVersion + " (" + build::kRevision +
-         ").</p>\n<ul><li><a href=\"metrics\">metrics</a></li><li><a "
+         build::kVersion + " (" + build::kRevision + ").</p>\n<ul><li><a href=\"" +
+         telemetry_path.substr(1) +
+         "\">metrics</a></li><li><a "
          "href=\"healthz\">healthz</a></li>"
          "<li><a href=\"readyz\">readyz</a></li></ul>\n" +
          targets + "</body></html>\n";
@@ -89,8 +90,9 @@ bool accepts_gzip(std::string_view header) {
 
 HttpReply Routes::handle(const HttpRequestView& request) const {
   std::string_view path = request.target.substr(0, request.target.find('?'));
-  const bool known = path == "/" || path == "/metrics" || path == "/healthz" || path == "/readyz" ||
-                     path == "/-/reload";
+  const bool metrics = path == hooks_.telemetry_path;
+  const bool known =
+      metrics || path == "/" || path == "/healthz" || path == "/readyz" || path == "/-/reload";
   if (!known) return text_reply(404, "other", "404 not found\n");
   const std::string route(path);
   if (path == "/-/reload") {
@@ -100,19 +102,30 @@ HttpReply Routes::handle(const HttpRequestView& request) const {
       reply.headers.emplace_back("Allow", "POST, PUT");
       return reply;
     }
-    if (!hooks_.reload) return text_reply(503, route, "reload is not available\n");
-    const auto outcome = hooks_.reload();
-    return outcome.success ? text_reply(200, route, "configuration reloaded\n")
-                           : text_reply(500, route,
-                                        "configuration rejected, the previous one stays active:\n" +
-                                            outcome.message);
+    if (!hooks_.reload) {
+      return text_reply(403, route,
+                        "lifecycle API is not enabled (start with --web.enable-lifecycle)\n");
+    }
+    switch (hooks_.reload()) {
+      case ReloadOutcome::applied:
+        return text_reply(200, route, "configuration reloaded\n");
+      case ReloadOutcome::queued:
+        return text_reply(202, route,
+                          "reload queued: coalesced with other requests; its outcome goes to the "
+                          "log and to migration_exporter_config_last_reload_successful\n");
+      case ReloadOutcome::rejected:
+        break;
+    }
+    return text_reply(500, route,
+                      "configuration rejected, the previous one stays active; the errors are in "
+                      "the exporter's log\n");
   }
   if (request.method != "GET" && request.method != "HEAD") {
     auto reply = text_reply(405, route, "405 method not allowed\n");
     reply.headers.emplace_back("Allow", "GET, HEAD");
     return reply;
   }
-  if (path == "/metrics") {
+  if (metrics) {
     auto snapshot = store_.current();
     HttpReply reply;
     reply.route = route;
@@ -133,8 +146,9 @@ HttpReply Routes::handle(const HttpRequestView& request) const {
                ? text_reply(200, route, "ready\n")
                : text_reply(503, route, "not ready: first poll not finished\n");
   }
-  auto reply =
-      text_reply(200, route, landing_page(hooks_.targets_html ? hooks_.targets_html() : ""));
+  auto reply = text_reply(
+      200, route,
+      landing_page(hooks_.targets_html ? hooks_.targets_html() : "", hooks_.telemetry_path));
   reply.content_type = "text/html; charset=utf-8";
   return reply;
 }

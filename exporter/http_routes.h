@@ -36,15 +36,16 @@ struct HttpReply {
   std::string bytes() const;  // the whole body as one string (a copy: for tests)
 };
 
-struct ReloadOutcome {
-  bool success = false;
-  std::string message;  // the configuration errors when rejected
-};
+// What a reload request came to. The configuration errors themselves go to the log only: an HTTP
+// body is no place for text that may hold parts of a DSN.
+enum class ReloadOutcome { applied, rejected, queued };
 
 struct RouteHooks {
   std::function<bool()> ready;                // every target finished its first poll
   std::function<std::string()> targets_html;  // landing page fragment
-  std::function<ReloadOutcome()> reload;      // POST /-/reload
+  // POST /-/reload; unset unless --web.enable-lifecycle (then the path answers 403).
+  std::function<ReloadOutcome()> reload;
+  std::string telemetry_path = "/metrics";  // --web.telemetry-path
 };
 
 class Routes {

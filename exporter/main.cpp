@@ -5,7 +5,6 @@
 #include <functional>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,6 +15,7 @@
 #include "exporter/config.h"
 #include "exporter/http_server.h"
 #include "exporter/poller.h"
+#include "exporter/reloader.h"
 #include "exporter/self_metrics.h"
 #include "exporter/target_set.h"
 #include "exporter/web_config.h"
@@ -24,6 +24,17 @@ namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitConfig = 1;
+// A POST /-/reload waits this long for its reload's outcome before answering 202.
+constexpr std::chrono::seconds kReloadAnswerTimeout{10};
+
+mexp::ConfigInputs config_inputs(const mexp::Flags& flags) {
+  return {.file = flags.config_file,
+          .default_interval = flags.poll_interval,
+          .companion = flags.companion,
+          .default_interval_explicit = flags.poll_interval_given,
+          .collector_defaults = flags.collector_defaults,
+          .disable_default_collectors = flags.disable_default_collectors};
+}
 
 }  // namespace
 
@@ -46,8 +57,7 @@ int main(int argc, char** argv) {
   mexp::log::configure(flags->log_level, flags->log_format);
 
   mexp::ConfigErrors errors;
-  auto config =
-      mexp::load_config({flags->config_file, flags->poll_interval, flags->companion}, errors);
+  auto config = mexp::load_config(config_inputs(*flags), errors);
   if (!config) {
     for (const auto& problem : errors.list()) std::cerr << problem.to_string() << "\n";
     std::cerr << "migration_exporter: configuration invalid (" << errors.list().size() << " error"
@@ -82,52 +92,65 @@ int main(int argc, char** argv) {
   self_metrics.record_config_load(true);
   mexp::SnapshotStore store([&self_metrics] { return self_metrics.collect(); });
   mexp::TargetSet targets(store);
-  std::mutex reload_mutex;
-  const auto reload = [&]() -> mexp::ReloadOutcome {
-    std::lock_guard lock(reload_mutex);
-    mexp::ConfigErrors reload_errors;
-    auto next = mexp::load_config({flags->config_file, flags->poll_interval, flags->companion},
-                                  reload_errors);
-    self_metrics.record_config_load(next.has_value());
-    if (!next) {
-      mexp::log::error("configuration reload rejected; the previous configuration stays active",
-                       {{"errors", reload_errors.joined()}});
-      return {false, reload_errors.joined()};
-    }
-    targets.apply(*next);
-    mexp::log::info("configuration reloaded", {{"targets", std::to_string(next->targets.size())}});
-    return {true, ""};
-  };
-  mexp::Routes routes(store, {.ready = [&targets] { return targets.ready(); },
-                              .targets_html = [&targets] { return targets.describe_html(); },
-                              .reload = reload});
+  mexp::Reloader reloader(
+      *config,
+      [&flags](mexp::ConfigErrors& reload_errors) {
+        return mexp::load_config(config_inputs(*flags), reload_errors);
+      },
+      [&targets](const mexp::Config& next) { targets.apply(next); },
+      [&self_metrics](bool success) { self_metrics.record_config_load(success); });
+  mexp::RouteHooks hooks{.ready = [&targets] { return targets.ready(); },
+                         .targets_html = [&targets] { return targets.describe_html(); },
+                         .reload = nullptr,
+                         .telemetry_path = flags->telemetry_path};
+  if (flags->enable_lifecycle) {
+    hooks.reload = [&reloader] {
+      switch (reloader.request_and_wait(kReloadAnswerTimeout)) {
+        case mexp::ReloadResult::applied:
+        case mexp::ReloadResult::unchanged:
+          return mexp::ReloadOutcome::applied;
+        case mexp::ReloadResult::rejected:
+          return mexp::ReloadOutcome::rejected;
+        case mexp::ReloadResult::queued:
+          break;
+      }
+      return mexp::ReloadOutcome::queued;
+    };
+  }
+  mexp::Routes routes(store, std::move(hooks));
 
   boost::asio::io_context io;
-  std::unique_ptr<mexp::HttpServer> server;
-  try {
-    server = std::make_unique<mexp::HttpServer>(
-        io, flags->listen_address, routes,
-        [&self_metrics](std::string_view route, unsigned status) {
-          self_metrics.count_http_request(route, status);
-        },
-        web_config);
-  } catch (const std::exception& failure) {
-    mexp::log::error("cannot start HTTP server", {{"err", failure.what()}});
-    return kExitConfig;
+  // One listener per --web.listen-address, all answering from the same routes.
+  std::vector<std::unique_ptr<mexp::HttpServer>> servers;
+  for (const auto& address : flags->listen_addresses) {
+    try {
+      servers.push_back(std::make_unique<mexp::HttpServer>(
+          io, address, routes,
+          [&self_metrics](std::string_view route, unsigned status) {
+            self_metrics.count_http_request(route, status);
+          },
+          web_config));
+    } catch (const std::exception& failure) {
+      mexp::log::error("cannot start HTTP server", {{"err", failure.what()}});
+      return kExitConfig;
+    }
   }
-  server->start();
-  mexp::log::info("listening", {{"address", flags->listen_address},
-                                {"port", std::to_string(server->port())},
-                                {"version", mexp::build::kVersion}});
+  for (std::size_t i = 0; i < servers.size(); ++i) {
+    servers[i]->start();
+    mexp::log::info("listening", {{"address", flags->listen_addresses[i]},
+                                  {"port", std::to_string(servers[i]->port())},
+                                  {"version", mexp::build::kVersion}});
+  }
   targets.apply(*config);
 
-  // SIGHUP reloads (its default action would kill the process); SIGTERM/SIGINT stop.
+  // SIGHUP reloads (its default action would kill the process); SIGTERM/SIGINT stop. A burst of
+  // signals is coalesced by the reloader.
   boost::asio::signal_set hangup(io, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_hangup =
       [&](const boost::system::error_code& error_code, int) {
         if (error_code) return;
-        mexp::log::info("SIGHUP received: reloading the configuration");
-        reload();
+        mexp::log::debug("SIGHUP received: reloading the configuration");
+        reloader.request();
         hangup.async_wait(on_hangup);
       };
   hangup.async_wait(on_hangup);
@@ -135,8 +158,9 @@ int main(int argc, char** argv) {
   signals.async_wait([&](const boost::system::error_code& wait_error, int signal_number) {
     if (wait_error) return;
     mexp::log::info("shutting down", {{"signal", std::to_string(signal_number)}});
-    server->stop();
+    for (auto& server : servers) server->stop();
     hangup.cancel();
+    reloader.stop();
     targets.stop();
     io.stop();
   });
@@ -146,6 +170,7 @@ int main(int argc, char** argv) {
   for (unsigned i = 1; i < threads; ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& worker : workers) worker.join();
+  reloader.stop();
   targets.stop();
   return 0;
 }

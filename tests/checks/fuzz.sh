@@ -8,9 +8,9 @@ command -v clang++ >/dev/null || fail "clang++ missing (Debian packages clang-14
 build="$ME_BUILD_DIR/fuzz-build"
 CC=clang CXX=clang++ cmake -S "$ME_SOURCE_DIR" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DME_TESTS=OFF -DME_FUZZ=ON >/dev/null
-cmake --build "$build" -j "$(nproc)" --target config_fuzz http_request_fuzz label_value_fuzz >"$build.log" 2>&1 ||
+cmake --build "$build" -j "$(nproc)" --target config_fuzz dsn_fuzz http_request_fuzz label_value_fuzz >"$build.log" 2>&1 ||
   { tail -30 "$build.log"; fail "fuzz build failed"; }
-for target in config http_request label_value; do
+for target in config dsn http_request label_value; do
   scratch=$(mktemp -d)
   cp "$ME_SOURCE_DIR/tests/fuzz/corpus/$target/"* "$scratch/"
   mkdir -p "$build/crashes/$target"

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "core/collector.h"
+#include "exporter/environment_expansion.h"
 
 namespace {
 
@@ -166,7 +167,8 @@ password_file = "/nonexistent/secret"
       "\"15s\" or \"1m\"",
       "4:14: key 'collectors.history.info_limit': must be between 0 and 1000, got 100000",
       "11:8: key 'targets[1].name': duplicate target name 'a'",
-      "12:7: key 'targets[1].dsn': environment variable 'ME_ALSO_UNSET' is not set",
+      "12:7: key 'targets[1].dsn': the ${...} reference number 1 names an environment variable "
+      "that is not set",
       "13:17: key 'targets[1].password_file': cannot read '/nonexistent/secret'",
   };
   for (const auto& message : expected) {
@@ -204,9 +206,38 @@ TEST(Config, MissingFileIsAnError) {
 
 TEST(ExpandEnvironment, ReplacesVariablesAndKeepsEscapedDollars) {
   ::setenv("ME_X", "value", 1);
-  std::string missing;
-  EXPECT_EQ(mexp::expand_environment("a=${ME_X} b=$$ c=$d", missing), "a=value b=$ c=$d");
-  EXPECT_FALSE(mexp::expand_environment("${ME_NOT_THERE}", missing));
-  EXPECT_EQ(missing, "ME_NOT_THERE");
+  std::string problem;
+  EXPECT_EQ(mexp::expand_environment("a=${ME_X} b=$$ c=$d", problem), "a=value b=$ c=$d");
+  EXPECT_FALSE(mexp::expand_environment("${ME_X}${ME_NOT_THERE}", problem));
+  EXPECT_EQ(problem, "the ${...} reference number 2 names an environment variable that is not set");
   ::unsetenv("ME_X");
+}
+
+TEST(Config, CollectorFlagsSetDefaultsAndTheFileWins) {
+  mexp::ConfigErrors errors;
+  mexp::ConfigInputs inputs{"x.toml", std::chrono::seconds(15)};
+  inputs.disable_default_collectors = true;
+  inputs.collector_defaults = {{"locks", true}, {"history", false}};
+  std::string body = "[[targets]]\nname = \"a\"\n[collectors.tables]\nenabled = true\n";
+  auto config = mexp::load_config_text(body, inputs, errors);
+  ASSERT_TRUE(config) << errors.joined();
+  std::vector<std::string> names;
+  for (const auto& plan : config->targets[0].collectors) names.push_back(plan.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"locks", "tables"}));
+}
+
+TEST(Config, AnExplicitPollIntervalIsTheDefaultOfTheLiveCollectorsToo) {
+  mexp::ConfigErrors errors;
+  mexp::ConfigInputs inputs{"", std::chrono::seconds(1)};
+  auto implicit = mexp::load_config_text("", inputs, errors);
+  inputs.default_interval_explicit = true;
+  auto explicit_flag = mexp::load_config_text("", inputs, errors);
+  ASSERT_TRUE(implicit && explicit_flag) << errors.joined();
+  for (const auto& plan : implicit->targets[0].collectors) {
+    if (plan.name == "locks") {
+      EXPECT_EQ(plan.interval, std::chrono::seconds(5)) << "own default";
+    }
+  }
+  for (const auto& plan : explicit_flag->targets[0].collectors)
+    EXPECT_EQ(plan.interval, std::chrono::seconds(1)) << plan.name;
 }

@@ -77,22 +77,45 @@ TEST(MergeFamilies, SameNameFromSeveralTargetsBecomesOneBlock) {
   EXPECT_EQ(text.find("nothing"), std::string::npos);
 }
 
-TEST(Routes, ReloadNeedsPostAndReportsRejectedConfigurations) {
+TEST(Routes, ReloadNeedsPostAndKeepsConfigurationErrorsOutOfTheBody) {
   auto store = store_with_one_gauge();
-  bool accept = false;
+  auto outcome = mexp::ReloadOutcome::rejected;
   int calls = 0;
-  mexp::Routes routes(store,
-                      {.ready = {}, .targets_html = {}, .reload = [&]() -> mexp::ReloadOutcome {
-                         ++calls;
-                         if (accept) return {true, ""};
-                         return {false, "x.toml:1:1: key 'a': unknown key\n"};
-                       }});
+  mexp::Routes routes(store, {.ready = {}, .targets_html = {}, .reload = [&] {
+                                ++calls;
+                                return outcome;
+                              }});
   EXPECT_EQ(routes.handle({"GET", "/-/reload", ""}).status, 405u);
   EXPECT_EQ(calls, 0) << "a GET must not reload";
   auto rejected = routes.handle({"POST", "/-/reload", ""});
   EXPECT_EQ(rejected.status, 500u);
-  EXPECT_NE(rejected.bytes().find("key 'a': unknown key"), std::string_view::npos);
-  accept = true;
+  EXPECT_EQ(rejected.bytes(),
+            "configuration rejected, the previous one stays active; the errors are in the "
+            "exporter's log\n");
+  outcome = mexp::ReloadOutcome::queued;
+  EXPECT_EQ(routes.handle({"POST", "/-/reload", ""}).status, 202u);
+  outcome = mexp::ReloadOutcome::applied;
   EXPECT_EQ(routes.handle({"PUT", "/-/reload", ""}).status, 200u);
-  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(calls, 3);
+}
+
+TEST(Routes, ReloadIsForbiddenUnlessTheLifecycleApiIsEnabled) {
+  auto store = store_with_one_gauge();
+  mexp::Routes routes(store, {.ready = {}, .targets_html = {}, .reload = {}});
+  auto reply = routes.handle({"POST", "/-/reload", ""});
+  EXPECT_EQ(reply.status, 403u);
+  EXPECT_EQ(reply.bytes(), "lifecycle API is not enabled (start with --web.enable-lifecycle)\n");
+}
+
+TEST(Routes, TelemetryPathMovesTheMetrics) {
+  auto store = store_with_one_gauge();
+  mexp::Routes routes(
+      store,
+      {.ready = {}, .targets_html = {}, .reload = {}, .telemetry_path = "/prometheus/metrics"});
+  EXPECT_EQ(routes.handle({"GET", "/metrics", ""}).status, 404u);
+  auto metrics = routes.handle({"GET", "/prometheus/metrics", ""});
+  EXPECT_EQ(metrics.status, 200u);
+  EXPECT_NE(metrics.bytes().find("test_gauge"), std::string::npos);
+  EXPECT_NE(routes.handle({"GET", "/", ""}).bytes().find("href=\"prometheus/metrics\""),
+            std::string::npos);
 }
