@@ -29,11 +29,12 @@ wait_http "$base/readyz" 200 20
 pass "/readyz is 200 after the first poll"
 
 curl -sf "$base/metrics" -o "$work/metrics"
-# postgres_exporter named its pg_stat_user_tables counters without _total (and four with _count);
-# the tables collector keeps those names so its users' dashboards and alerts keep working, as the
+# postgres_exporter named its pg_stat_user_tables, pg_stat_database, pg_statio_user_tables and
+# pg_stat_archiver counters without _total (and some with _count, as pg_settings_*_count from
+# parameter names); we keep those names so its users' dashboards and alerts keep working, as the
 # locks and activity collectors keep pg_locks_count and pg_stat_activity_count. Those exact lint
 # lines are expected; anything else promtool says fails the check.
-inherited='^(pg_stat_user_tables_[a-z_]+ (counter metrics should have "_total" suffix|non-histogram and non-summary metrics should not have "_count" suffix)|(pg_locks_count|pg_stat_activity_count) non-histogram and non-summary metrics should not have "_count" suffix)$'
+inherited='^((pg_stat_user_tables|pg_stat_database|pg_statio_user_tables|pg_stat_archiver)_[a-z_]+ (counter metrics should have "_total" suffix|non-histogram and non-summary metrics should not have "_count" suffix)|(pg_locks_count|pg_stat_activity_count|pg_settings_[a-z_]+_count) non-histogram and non-summary metrics should not have "_count" suffix)$'
 promtool check metrics <"$work/metrics" >"$work/lint" 2>&1 || true
 grep -Eq '^pg_stat_user_tables_seq_scan counter' "$work/lint" || { cat "$work/lint"; fail "promtool did not lint the tables collector's families"; }
 grep -Ev "$inherited" "$work/lint" >"$work/lint.unexpected" || true

@@ -3,6 +3,7 @@
 // database under ALTER DATABASE is not measured, parameters our own session sets show the
 // server's values).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -96,14 +97,17 @@ TEST(StatBgwriterCollector, CountsARequestedCheckpoint) {
   // pg_stat_checkpointer exists from PostgreSQL 17 only: nothing on older servers.
   CollectorRun checkpointer("stat_checkpointer", db.name());
   const auto checkpointer_families = checkpointer.collect();
-  if (run.session().server_version() < 170000) EXPECT_TRUE(checkpointer_families.empty());
+  if (run.session().server_version() < 170000) {
+    EXPECT_TRUE(checkpointer_families.empty());
+  }
 }
 
 TEST(DatabaseCollector, SizesAndLimitsButNotADatabaseUnderAlterDatabase) {
   TestDatabase db;
   db.exec("ALTER DATABASE " + db.name() + " CONNECTION LIMIT 7");
   SqlSession admin("postgres");
-  const std::string other = db.name() + "_renamed";
+  // Short: identifiers are cut at 63 bytes, and the renamed name must differ.
+  const std::string other = "me_rename_" + std::to_string(::getpid());
   admin.exec("CREATE DATABASE " + other);
   CollectorRun run("database", db.name());
   auto families = run.collect();
