@@ -25,7 +25,7 @@ const bool registered = register_collector({
     .name = "postmaster",
     .description = "When the server started (postgres_exporter's pg_postmaster_start_time_seconds)",
     .enabled_by_default = true,
-    .default_interval = std::chrono::milliseconds(0),
+    .default_interval = std::chrono::minutes(1),
     .factory = [](CollectorOptions&) -> std::unique_ptr<Collector> {
       return std::make_unique<PostmasterCollector>();
     },

@@ -44,7 +44,7 @@ const bool registered = register_collector({
     .description = "Connection limit of each role (postgres_exporter's pg_roles_connection_limit), "
                    "capped by max_roles",
     .enabled_by_default = true,
-    .default_interval = std::chrono::milliseconds(0),
+    .default_interval = std::chrono::minutes(1),
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       return std::make_unique<RolesCollector>(options.get_int("max_roles", 1000, 1, 1000000));
     },

@@ -30,7 +30,7 @@ const bool registered = register_collector({
     .name = "wal",
     .description = "WAL segment files in pg_wal (postgres_exporter's pg_wal_*)",
     .enabled_by_default = true,
-    .default_interval = std::chrono::milliseconds(0),
+    .default_interval = std::chrono::minutes(1),
     .factory = [](CollectorOptions&) -> std::unique_ptr<Collector> {
       return std::make_unique<WalCollector>();
     },
