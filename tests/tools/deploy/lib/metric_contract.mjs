@@ -50,6 +50,7 @@ export const metricContract = {
   ...gauges(["pg_long_running_transactions", "pg_long_running_transactions_max_age_seconds",
     "pg_idle_in_transaction_sessions", "pg_idle_in_transaction_max_age_seconds"], ["datname"]),
   pg_sessions_waiting: { type: "gauge", labels: ["datname", "wait_event_type"] },
+  migration_exporter_activity_all_sessions_visible: { type: "gauge", labels: ["datname"] },
   // tables
   ...counters(["seq_scan", "seq_tup_read", "idx_scan", "idx_tup_fetch", "n_tup_ins", "n_tup_upd", "n_tup_del",
     "n_tup_hot_upd", "vacuum_count", "autovacuum_count", "analyze_count", "autoanalyze_count"]
@@ -128,7 +129,9 @@ export const metricContract = {
   ...gauges(["migration_exporter_tables_skipped_locked", "migration_exporter_tables_dropped",
     "migration_exporter_indexes_skipped_locked", "migration_exporter_indexes_dropped",
     "migration_exporter_tables_database_up", "migration_exporter_indexes_database_up",
-    "migration_exporter_statio_user_tables_dropped", "migration_exporter_statio_user_tables_database_up"],
+    "migration_exporter_statio_user_tables_dropped", "migration_exporter_statio_user_tables_database_up",
+    "migration_exporter_history_tables_dropped", "migration_exporter_history_tables_skipped_locked",
+    "migration_exporter_history_tables_deferred", "migration_exporter_history_tables_backing_off"],
   ["datname"]),
   ...gauges(["migration_exporter_config_last_reload_successful",
     "migration_exporter_config_last_reload_success_timestamp_seconds"], []),
