@@ -128,6 +128,7 @@ export const metricContract = {
   migration_exporter_last_poll_timestamp_seconds: { type: "gauge", labels: ["datname"] },
   ...gauges(["migration_exporter_tables_skipped_locked", "migration_exporter_tables_dropped",
     "migration_exporter_indexes_skipped_locked", "migration_exporter_indexes_dropped",
+    "migration_exporter_tables_sizes_timestamp_seconds", "migration_exporter_indexes_sizes_timestamp_seconds",
     "migration_exporter_tables_database_up", "migration_exporter_indexes_database_up",
     "migration_exporter_statio_user_tables_dropped", "migration_exporter_statio_user_tables_database_up",
     "migration_exporter_history_tables_dropped", "migration_exporter_history_tables_skipped_locked",
