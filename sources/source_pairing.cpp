@@ -3,6 +3,7 @@
 #include "sources/source_pairing.h"
 
 #include <cstdlib>
+#include <mutex>
 
 #include "core/log.h"
 #include "sources/source_families.h"
@@ -148,8 +149,11 @@ SourcePairing read_pairing(CollectorOptions& options, const toml::table& entry,
 
 const SourceTool& source_tool_for(const HistoryTool& tool) {
   if (const auto* reader = find_source_tool(tool.name)) return *reader;
-  // One generic reader per history tool, built once: no files, rows compared by version.
+  // One generic reader per history tool, built once: no files, rows compared by version. Pollers
+  // of several targets run on their own threads: the map is shared, its nodes never move.
+  static std::mutex mutex;
   static std::map<std::string, SourceTool> generic;
+  const std::lock_guard lock(mutex);
   auto [entry, inserted] = generic.try_emplace(tool.name);
   if (inserted) {
     entry->second.name = tool.name;
