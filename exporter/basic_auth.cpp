@@ -66,22 +66,32 @@ bool bcrypt_matches(const std::string& password, const std::string& hash) {
 }
 
 bool BasicAuth::allows(std::string_view authorization) {
-  if (users_.empty()) return true;
+  std::string credentials;
+  const auto screening = screen(authorization, credentials);
+  if (screening != Screening::needs_bcrypt) return screening == Screening::allowed;
+  return verify(credentials);
+}
+
+BasicAuth::Screening BasicAuth::screen(std::string_view authorization, std::string& credentials) {
+  if (users_.empty()) return Screening::allowed;
   constexpr std::string_view scheme = "Basic ";
   if (authorization.size() <= scheme.size() || authorization.substr(0, scheme.size()) != scheme)
-    return false;
+    return Screening::denied;
   bool ok = false;
-  const std::string decoded = base64_decode(authorization.substr(scheme.size()), ok);
-  const auto colon = decoded.find(':');
-  if (!ok || colon == std::string::npos) return false;
-  const std::string user = decoded.substr(0, colon);
-  const std::string password = decoded.substr(colon + 1);
+  credentials = base64_decode(authorization.substr(scheme.size()), ok);
+  if (!ok || credentials.find(':') == std::string::npos) return Screening::denied;
+  const std::string key = sha256(credentials);
+  std::lock_guard lock(cache_mutex_);
+  if (verified_.contains(key)) return Screening::allowed;
+  if (rejected_.contains(key)) return Screening::denied;
+  return Screening::needs_bcrypt;
+}
 
-  const std::string key = sha256(decoded);
-  {
-    std::lock_guard lock(cache_mutex_);
-    if (verified_.contains(key)) return true;
-  }
+bool BasicAuth::verify(const std::string& credentials) {
+  const auto colon = credentials.find(':');
+  if (colon == std::string::npos) return false;
+  const std::string user = credentials.substr(0, colon);
+  const std::string password = credentials.substr(colon + 1);
   // Look at every user, comparing in constant time, so that the time taken does not say which
   // (or whether a) user name matched.
   const std::string* hash = nullptr;
@@ -90,11 +100,10 @@ bool BasicAuth::allows(std::string_view authorization) {
   }
   const bool matches =
       bcrypt_matches(password, hash != nullptr ? *hash : kDummyHash) && hash != nullptr;
-  if (matches) {
-    std::lock_guard lock(cache_mutex_);
-    if (verified_.size() > 1024) verified_.clear();  // bounded: a cache, not a record
-    verified_.insert(key);
-  }
+  std::lock_guard lock(cache_mutex_);
+  auto& cache = matches ? verified_ : rejected_;
+  if (cache.size() > 1024) cache.clear();  // bounded: a cache, not a record
+  cache.insert(sha256(credentials));
   return matches;
 }
 

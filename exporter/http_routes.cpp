@@ -1,6 +1,7 @@
 // Routing and the bodies of the small pages.
 #include "exporter/http_routes.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
@@ -68,28 +69,70 @@ std::string HttpReply::bytes() const {
   return joined;
 }
 
+namespace {
+
+// The q value of one Accept-Encoding item's parameters ("q=0.5;x=y"): 1 when absent.
+double quality(std::string_view parameters) {
+  while (!parameters.empty()) {
+    const auto semicolon = parameters.find(';');
+    const std::string_view parameter = trim(parameters.substr(0, semicolon));
+    parameters =
+        semicolon == std::string_view::npos ? std::string_view() : parameters.substr(semicolon + 1);
+    if (parameter.size() >= 2 && std::tolower(static_cast<unsigned char>(parameter[0])) == 'q' &&
+        parameter[1] == '=') {
+      const std::string q(trim(parameter.substr(2)));
+      return std::strtod(q.c_str(), nullptr);
+    }
+  }
+  return 1;
+}
+
+}  // namespace
+
 bool accepts_gzip(std::string_view header) {
+  // RFC 9110 12.5.3: a coding named explicitly takes its own q; "*" covers only the codings not
+  // named. So "gzip;q=0, *;q=0.5" refuses gzip.
+  double gzip_q = -1;
+  double any_q = -1;
   while (!header.empty()) {
     const auto comma = header.find(',');
-    std::string_view item = trim(header.substr(0, comma));
+    const std::string_view item = trim(header.substr(0, comma));
     header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
     const auto semicolon = item.find(';');
     const std::string_view coding = trim(item.substr(0, semicolon));
-    if (!iequals(coding, "gzip") && coding != "*") continue;
-    if (semicolon == std::string_view::npos) return true;
-    std::string_view parameter = trim(item.substr(semicolon + 1));
-    if (parameter.size() < 2 || std::tolower(static_cast<unsigned char>(parameter[0])) != 'q' ||
-        parameter[1] != '=') {
-      return true;
+    const double q = semicolon == std::string_view::npos ? 1 : quality(item.substr(semicolon + 1));
+    if (iequals(coding, "gzip") || iequals(coding, "x-gzip")) {
+      gzip_q = std::max(gzip_q, q);
+    } else if (coding == "*") {
+      any_q = std::max(any_q, q);
     }
-    const std::string q(trim(parameter.substr(2)));
-    if (std::strtod(q.c_str(), nullptr) > 0) return true;
   }
-  return false;
+  return gzip_q >= 0 ? gzip_q > 0 : any_q > 0;
 }
 
+std::string_view request_path(std::string_view target) {
+  const auto scheme_end = target.find("://");
+  if (scheme_end != std::string_view::npos && target.front() != '/') {
+    const auto scheme = target.substr(0, scheme_end);
+    if (iequals(scheme, "http") || iequals(scheme, "https")) {
+      const auto authority = target.substr(scheme_end + 3);
+      const auto path_start = authority.find_first_of("/?");
+      if (path_start == std::string_view::npos || authority[path_start] == '?') return "/";
+      target = authority.substr(path_start);
+    }
+  }
+  return target.substr(0, target.find('?'));
+}
+
+bool is_probe_path(std::string_view path) { return path == "/healthz" || path == "/readyz"; }
+
 HttpReply Routes::handle(const HttpRequestView& request) const {
-  std::string_view path = request.target.substr(0, request.target.find('?'));
+  // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host is a 400; HTTP/1.0 may omit it.
+  if (request.host_fields > 1 || (request.version >= 11 && request.host_fields == 0))
+    return text_reply(400, "other", "400 bad request: one Host header is required\n");
+  if (request.target.size() > kMaxTargetBytes)
+    return text_reply(414, "other", "414 URI too long\n");
+  const std::string_view path = request_path(request.target);
   const bool metrics = path == hooks_.telemetry_path;
   const bool known =
       metrics || path == "/" || path == "/healthz" || path == "/readyz" || path == "/-/reload";
@@ -136,6 +179,8 @@ HttpReply Routes::handle(const HttpRequestView& request) const {
     } else {
       reply.body = snapshot->text;
     }
+    reply.owner_generation = snapshot->created.time_since_epoch().count();
+    reply.owner_bytes = snapshot->text_bytes + snapshot->gzip.size();
     reply.owner = std::move(snapshot);
     reply.headers.emplace_back("Vary", "Accept-Encoding");
     return reply;

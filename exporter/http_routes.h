@@ -2,6 +2,7 @@
 // health and readiness. Knows bytes and paths; never SQL, never sockets.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <span>
@@ -16,9 +17,22 @@ namespace mexp {
 
 struct HttpRequestView {
   std::string_view method;
-  std::string_view target;  // path and query
+  std::string_view target;  // origin form (path and query) or absolute form (http://host/path)
   std::string_view accept_encoding;
+  unsigned version = 11;        // 10 or 11
+  std::size_t host_fields = 1;  // how many Host header fields the request has
 };
+
+// A request target longer than this gets 414 (as does a request line past the header limit;
+// other headers past it get 431).
+constexpr std::size_t kMaxTargetBytes = 4096;
+
+// The path of a request target without its query; an absolute-form target ("http://host/path",
+// which HTTP/1.1 servers must accept) gives its path, "/" when it has none.
+std::string_view request_path(std::string_view target);
+// /healthz and /readyz: answered without credentials and even past the connection cap, because
+// orchestrators cannot be given a password and must not mistake a busy exporter for a dead one.
+bool is_probe_path(std::string_view path);
 
 struct HttpReply {
   unsigned status = 200;
@@ -30,6 +44,8 @@ struct HttpReply {
   // The body is either the concatenation of views into a shared snapshot (kept alive by `owner`)
   // or `owned`.
   std::shared_ptr<const void> owner;
+  std::int64_t owner_generation = 0;  // later snapshots have larger ones
+  std::size_t owner_bytes = 0;        // the memory `owner` holds
   std::span<const std::string_view> body;
   std::string owned;
   std::size_t size() const;

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <set>
 
+#include "exporter/tls_context.h"
+
 namespace mexp {
 namespace {
 
@@ -27,6 +29,25 @@ struct Reader {
       if (!allowed.contains(key))
         error(entry.first, path.empty() ? key : path + "." + key, "unknown key");
     }
+  }
+
+  std::vector<std::string> strings(const YAML::Node& map, const std::string& path,
+                                   const char* key) const {
+    std::vector<std::string> values;
+    const auto node = map[key];
+    if (!node || node.IsNull()) return values;
+    if (!node.IsSequence()) {
+      error(node, path + "." + key, "must be a list of strings");
+      return values;
+    }
+    for (const auto& item : node) {
+      if (!item.IsScalar()) {
+        error(item, path + "." + key, "must be a list of strings");
+        continue;
+      }
+      values.push_back(item.as<std::string>());
+    }
+    return values;
   }
 
   std::string string(const YAML::Node& map, const std::string& path, const char* key) const {
@@ -66,7 +87,11 @@ std::optional<WebConfig> load_web_config(const std::string& path, ConfigErrors& 
     return std::nullopt;
   }
   WebConfig config;
-  if (root.IsNull()) return config;  // an empty file: plain HTTP, no auth (as in exporter-toolkit)
+  if (root.IsNull()) {  // an empty file: plain HTTP, no auth (as in exporter-toolkit)
+    config.source_file = path;
+    config.watched_files.push_back(path);
+    return config;
+  }
   const Reader reader{path, errors};
   if (!root.IsMap()) {
     reader.error(root, "", "must be a mapping");
@@ -80,7 +105,7 @@ std::optional<WebConfig> load_web_config(const std::string& path, ConfigErrors& 
     } else {
       reader.check_keys(tls, "tls_server_config",
                         {"cert_file", "key_file", "client_ca_file", "client_auth_type",
-                         "min_version", "max_version"});
+                         "min_version", "max_version", "cipher_suites", "curve_preferences"});
       TlsServerConfig parsed;
       parsed.cert_file = resolve(path, reader.string(tls, "tls_server_config", "cert_file"));
       parsed.key_file = resolve(path, reader.string(tls, "tls_server_config", "key_file"));
@@ -124,6 +149,16 @@ std::optional<WebConfig> load_web_config(const std::string& path, ConfigErrors& 
                        "must be one of TLS10, TLS11, TLS12, TLS13; got '" + *version + "'");
         }
       }
+      parsed.cipher_suites = reader.strings(tls, "tls_server_config", "cipher_suites");
+      for (const auto& name : parsed.cipher_suites) {
+        if (const auto problem = cipher_suite_problem(name); !problem.empty())
+          reader.error(tls["cipher_suites"], "tls_server_config.cipher_suites", problem);
+      }
+      parsed.curve_preferences = reader.strings(tls, "tls_server_config", "curve_preferences");
+      for (const auto& name : parsed.curve_preferences) {
+        if (const auto problem = curve_problem(name); !problem.empty())
+          reader.error(tls["curve_preferences"], "tls_server_config.curve_preferences", problem);
+      }
       config.tls = parsed;
     }
   }
@@ -133,6 +168,18 @@ std::optional<WebConfig> load_web_config(const std::string& path, ConfigErrors& 
       reader.error(http, "http_server_config", "must be a mapping");
     } else {
       reader.check_keys(http, "http_server_config", {"http2", "headers"});
+      // This server speaks HTTP/1.1 only: `http2: false` is what it does anyway, `true` cannot be
+      // honoured and is refused rather than silently ignored.
+      if (const auto http2 = http["http2"]; http2 && !http2.IsNull()) {
+        bool enabled = false;
+        if (!http2.IsScalar() || !YAML::convert<bool>::decode(http2, enabled)) {
+          reader.error(http2, "http_server_config.http2", "must be true or false");
+        } else if (enabled) {
+          reader.error(http2, "http_server_config.http2",
+                       "HTTP/2 is not supported (this server speaks HTTP/1.1); set it to false or "
+                       "remove it");
+        }
+      }
       if (const auto headers = http["headers"]; headers) {
         if (!headers.IsMap()) {
           reader.error(headers, "http_server_config.headers",
@@ -167,6 +214,14 @@ std::optional<WebConfig> load_web_config(const std::string& path, ConfigErrors& 
     }
   }
   if (!errors.empty()) return std::nullopt;
+  config.source_file = path;
+  config.watched_files.push_back(path);
+  if (config.tls) {
+    for (const auto* file :
+         {&config.tls->cert_file, &config.tls->key_file, &config.tls->client_ca_file}) {
+      if (!file->empty()) config.watched_files.push_back(*file);
+    }
+  }
   return config;
 }
 

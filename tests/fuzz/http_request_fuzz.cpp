@@ -1,5 +1,6 @@
 // libFuzzer target: any bytes as an HTTP request, through Beast's parser (with the server's
-// limits) and our routing. Never a crash; every parsed request gets a status the server can send.
+// limits) and our routing (absolute-form targets, Host checks, gzip negotiation, long targets).
+// Never a crash; every parsed request gets a status the server can send.
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <cstdint>
@@ -32,7 +33,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (error || !parser.is_done()) return 0;
   const auto& request = parser.get();
   const std::string accept_encoding(request[http::field::accept_encoding]);
-  const auto reply = routes.handle({request.method_string(), request.target(), accept_encoding});
+  mexp::accepts_gzip(accept_encoding);
+  const auto reply = routes.handle({request.method_string(), request.target(), accept_encoding,
+                                    request.version(), request.count(http::field::host)});
   if (reply.status < 200 || reply.status > 599 || reply.route.empty()) std::abort();
   return 0;
 }
