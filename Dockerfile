@@ -50,6 +50,7 @@ LABEL org.opencontainers.image.title="migration_exporter" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.created="${CREATED}" \
+      org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="debian:bookworm-slim"
 
 # Numeric user, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.

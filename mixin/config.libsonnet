@@ -23,6 +23,7 @@
       MigrationExporterPostgreSQLIdleInTransaction: '2m',
       MigrationExporterPostgreSQLReplicationSlotInactive: '5m',
       MigrationExporterPostgreSQLReplicationSlotLagging: '10m',
+      MigrationExporterPostgreSQLReplicationSlotAtRisk: '1m',
       MigrationExporterPostgreSQLDown: '1m',
       MigrationExporterDown: '5m',
       MigrationExporterAbsent: '15m',
@@ -48,6 +49,8 @@
       idleInTransactionSeconds: 300,
       // ...ReplicationSlotLagging: WAL bytes behind (1 GiB).
       slotLagBytes: 1073741824,
+      // ...ReplicationSlotAtRisk: WAL that can still be written before the slot loses some (1 GiB).
+      slotSafeWalSizeBytes: 1073741824,
       // MigrationExporterSnapshotStale: age of the last finished poll.
       snapshotStaleSeconds: 300,
     },
@@ -58,11 +61,25 @@
     // Every dashboard carries these tags; the first one links the dashboards to each other.
     dashboardTags: ['migration_exporter'],
 
-    // Label matchers of the dashboard variables, spliced into every panel query.
+    // The label that tells your clusters (or regions, environments) apart, added by your scrape
+    // configuration or external labels. Dashboards filter and aggregate by it; a fleet without it
+    // works too (the variable's All matches series that lack the label).
+    clusterLabel: 'cluster',
+
+    // What dashboard queries are made of: label matchers of the variables (exporter: which exporters;
+    // target, db, tool: which databases) and the labels that name one database across the fleet
+    // (database: the aggregation of every per-database panel; instance is left out on purpose, so
+    // that several sidecars watching one database count it once).
     dashboardSelectors: {
-      target: 'target=~"$target"',
+      local cluster = $._config.clusterLabel,
+      exporter: 'job=~"$job",%s=~"$cluster",instance=~"$instance"' % cluster,
+      target: self.exporter + ',target=~"$target"',
       db: self.target + ',datname=~"$datname"',
       tool: self.db + ',tool=~"$tool"',
+      database: 'job, %s, target, datname' % cluster,
+      // Legends name the database with its cluster ("eu-1/orders"; "/orders" without the label).
+      dbLegend: '{{%s}}/{{datname}}' % cluster,
+      clusterLabel: cluster,
     },
   },
 }

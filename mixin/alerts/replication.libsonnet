@@ -1,4 +1,4 @@
-// Alerts on replication slots: no consumer, consumer far behind.
+// Alerts on replication slots: no consumer, consumer far behind, WAL about to be lost.
 local a = import '../lib/alerts.libsonnet';
 
 {
@@ -52,6 +52,35 @@ local a = import '../lib/alerts.libsonnet';
             of {{ $labels.datname }}{{ with $labels.target }} (target {{ . }}){{ end }} is
             {{ $value | humanize1024 }}B of WAL behind the current position. Its consumer is stalled or
             too slow; the server keeps that WAL on disk. Exporter instance {{ $labels.instance }}.
+          |||,
+        ),
+
+        // The slot is about to lose (or has lost) WAL its consumer still needs: wal_status
+        // `unreserved` means the next checkpoint may remove it, `lost` that it is gone and the
+        // consumer must be re-seeded (a Debezium snapshot, a standby rebuilt); a safe_wal_size
+        // below slotSafeWalSizeBytes means that little more WAL can be written before that happens.
+        // safe_wal_size exists only when max_slot_wal_keep_size limits slots (PostgreSQL 13+).
+        // `or on (...)` keeps one series per slot when both sides hold.
+        a.rule(
+          c,
+          'MigrationExporterPostgreSQLReplicationSlotAtRisk',
+          'critical',
+          |||
+            (
+                pg_replication_slots_wal_status{%(sel)s,wal_status=~"unreserved|lost"} == 1
+              or on (instance, target, datname, slot_name)
+                pg_replication_slots_safe_wal_size_bytes{%(sel)s} < %(slotSafeWalSizeBytes)d
+            )
+            * on (instance, target, datname, slot_name) group_left (slot_type, plugin)
+            pg_replication_slots_info{%(sel)s}
+          ||| % v,
+          'Replication slot {{ $labels.slot_name }} on {{ $labels.datname }} is about to lose the WAL its consumer needs',
+          |||
+            The {{ $labels.slot_type }} replication slot {{ $labels.slot_name }}{{ with $labels.plugin }}
+            (plugin {{ . }}){{ end }}{{ with $labels.database }} of database {{ . }}{{ end }} on the server
+            of {{ $labels.datname }}{{ with $labels.target }} (target {{ . }}){{ end }}
+            {{ if eq $labels.wal_status "lost" }}has lost WAL its consumer had not read: the consumer must be re-seeded.{{ else if eq $labels.wal_status "unreserved" }}no longer reserves the WAL its consumer needs: the next checkpoint may remove it.{{ else }}can retain only {{ $value | humanize1024 }}B more WAL before max_slot_wal_keep_size removes what its consumer needs.{{ end }}
+            Exporter instance {{ $labels.instance }}.
           |||,
         ),
       ],

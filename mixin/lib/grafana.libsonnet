@@ -153,6 +153,34 @@ local reduceLast = { calcs: ['lastNotNull'], fields: '', values: false };
       },
     },
 
+  // The `organize` transformation of a table: columns [[field, header], ...] in that order, the
+  // fields in `hide` left out.
+  organize(columns, hide=['Time'])::
+    {
+      id: 'organize',
+      options: {
+        excludeByName: { [f]: true for f in hide },
+        indexByName: { [columns[i][0]]: i for i in std.range(0, std.length(columns) - 1) },
+        renameByName: { [c[0]]: c[1] for c in columns },
+      },
+    },
+
+  // An annotation from a Prometheus query: an event marker wherever the query has a value, at the
+  // step given; title and text are legend-style templates of the series' labels.
+  prometheusAnnotation(name, color, expr, title, text, tagKeys, step='1m'):: {
+    name: name,
+    datasource: datasource,
+    enable: true,
+    hide: false,
+    iconColor: color,
+    expr: expr,
+    step: step,
+    titleFormat: title,
+    textFormat: text,
+    tagKeys: tagKeys,
+    useValueForTime: false,
+  },
+
   // Column overrides for tables: a unit, threshold colours, or value mappings on one named column.
   columnUnit(name, unit):: { matcher: { id: 'byName', options: name }, properties: [{ id: 'unit', value: unit }] },
   columnThresholds(name, thresholds):: {
@@ -183,6 +211,9 @@ local reduceLast = { calcs: ['lastNotNull'], fields: '', values: false };
     skipUrlSync: false,
     options: [],
     description: description,
+    // Imported from the file, Grafana replaces ${DS_PROMETHEUS} with the datasource picked for the
+    // __inputs entry; provisioned, the value names no datasource and the default one is used.
+    current: { selected: true, text: '${DS_PROMETHEUS}', value: '${DS_PROMETHEUS}' },
   },
 
   // A multi-value label_values() variable whose All matches anything, series without the label too.
@@ -205,9 +236,35 @@ local reduceLast = { calcs: ['lastNotNull'], fields: '', values: false };
     description: description,
   },
 
+  // Panel types the dashboards use, with the names grafana.com lists them by (__requires).
+  local panelNames = {
+    bargauge: 'Bar gauge',
+    stat: 'Stat',
+    'state-timeline': 'State timeline',
+    table: 'Table',
+    timeseries: 'Time series',
+  },
+
   // The dashboard around the panels: a dropdown linking every dashboard tagged linkTag, shared
-  // crosshair, the last 6 hours refreshed every 30 s.
-  dashboard(uid, title, description, tags, linkTag, variables, panels):: {
+  // crosshair, the last 6 hours refreshed every 30 s, the annotations given beside Grafana's own.
+  // __inputs and __requires make the file importable as grafana.com dashboards are: the import
+  // dialog asks for a Prometheus datasource and names the Grafana version and panels it needs.
+  dashboard(uid, title, description, tags, linkTag, variables, panels, annotations=[]):: {
+    __inputs: [{
+      name: 'DS_PROMETHEUS',
+      label: 'Prometheus',
+      description: 'Prometheus server that scrapes migration_exporter',
+      type: 'datasource',
+      pluginId: 'prometheus',
+      pluginName: 'Prometheus',
+    }],
+    __requires: [
+      { type: 'grafana', id: 'grafana', name: 'Grafana', version: '10.3.0' },
+      { type: 'datasource', id: 'prometheus', name: 'Prometheus', version: '1.0.0' },
+    ] + [
+      { type: 'panel', id: type, name: panelNames[type], version: '' }
+      for type in std.set([p.type for p in panels if p.type != 'row'])
+    ],
     uid: uid,
     title: title,
     description: description,
@@ -244,7 +301,7 @@ local reduceLast = { calcs: ['lastNotNull'], fields: '', values: false };
         iconColor: 'rgba(0, 211, 255, 1)',
         name: 'Annotations & Alerts',
         type: 'dashboard',
-      }],
+      }] + annotations,
     },
     templating: { list: variables },
     panels: $.layout(panels),

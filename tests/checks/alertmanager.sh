@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Static check of deploy/alertmanager/alertmanager.yml: amtool check-config; amtool config routes test
-# for every shipped alert's labels (critical -> pager, warning -> chat); and the inhibition rules proven
-# on a real Alertmanager (its own process on a free loopback port, never the system service): alerts are
-# posted to its API and the ones that must be held back are reported as inhibited, the others not.
+# for every shipped alert's labels (critical -> pager, email and webhook; warning -> chat); and the
+# inhibition rules proven on a real Alertmanager (its own process on a free loopback port, never the
+# system service): alerts are posted to its API and the ones that must be held back are reported as
+# inhibited, the others not.
 set -euo pipefail
 src=${ME_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 tools=$src/tests/tools/grafana
@@ -18,7 +19,7 @@ done
 amtool check-config "$config"
 
 # --- routing: each alert with the labels the rules give it, plus a database.
-declare -A expected_receiver=([critical]=pager [warning]=chat)
+declare -A expected_receiver=([critical]=pager,email,webhook [warning]=chat)
 routed=0
 while IFS=$'\t' read -r alertname severity; do
   want=${expected_receiver[$severity]:?"alert $alertname has unrouted severity $severity"}
@@ -92,4 +93,4 @@ if [ ${#failures[@]} -gt 0 ]; then
   printf 'alertmanager: %s\n' "${failures[@]}" >&2
   exit 1
 fi
-echo "alertmanager: ok: config valid; $routed alerts route by severity (critical -> pager, warning -> chat); ${#cases[@]} inhibition cases hold on a real Alertmanager"
+echo "alertmanager: ok: config valid; $routed alerts route by severity (critical -> pager, email, webhook; warning -> chat); ${#cases[@]} inhibition cases hold on a real Alertmanager"

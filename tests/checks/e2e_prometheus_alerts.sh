@@ -3,14 +3,16 @@
 # the real exporter ($ME_BIN) and a real Prometheus scraping it every second with
 # alerts/migration_exporter.rules.yml loaded. Real sessions drive the scenarios (healthy; a running
 # Flyway migration that blocks sessions; a lock queue behind a transaction idle in transaction; a
-# Flyway migration whose ALTER waits behind an idle transaction while readers queue behind it; a
-# failed Flyway migration and an undo; a Liquibase lock left behind by a crashed deploy; a stalled
-# logical slot next to a streaming WAL receiver; an unreadable history table; an unreachable
-# database; a hung database (a private cluster stopped with SIGSTOP); the exporter gone; no exporter
-# target at all). Through Prometheus' HTTP API it asserts that each alert's expression is non-empty in
-# its scenario and empty when healthy, that the shipped rules evaluate without error, that every
-# dashboard panel query (template variables substituted) returns data in the scenario it is meant
-# for, that every family the rules and dashboards read was exported, and that the real /metrics
+# Flyway migration whose ALTER waits behind an idle transaction while readers queue behind it; an
+# applied Flyway migration; a failed Flyway migration and an undo; a Liquibase lock left behind by a
+# crashed deploy; a stalled logical slot next to a streaming WAL receiver; an unreadable history
+# table; an unreachable database; a capped slot with little safe WAL left; a hung database (a private
+# cluster stopped with SIGSTOP); the exporter gone; no exporter target at all). Through Prometheus'
+# HTTP API it asserts that each alert's expression is non-empty in its scenario and empty when
+# healthy, that the shipped rules evaluate without error, that every dashboard panel and annotation
+# query (template variables substituted) returns data in the scenario it is meant for, that
+# README's duration-percentile query gives a number, that every family the rules and dashboards read
+# was exported, and that the real /metrics
 # bodies match the metric contract the Datadog/CloudWatch examples are checked against.
 #
 # Thresholds that a test cannot wait for (15 minutes of transaction, 1 GiB of WAL) are lowered in the
@@ -320,13 +322,17 @@ panel_scenario() { # <dashboard uid> <panel title> <refId>
     "migration-exporter-tables|Slot consumer connected|"*) echo slot ;;
     "migration-exporter-tables|Replica lag (bytes)|"*) echo slot ;;
     "migration-exporter-tables|Replica lag (time)|"*) echo slot ;;
+    # The migration-event annotations of every dashboard.
+    *"|Migrations applied|annotation") echo applied ;;
+    *"|Migrations failed|annotation" | *"|Migrations rolled back|annotation") echo failed ;;
     *) echo healthy ;;
   esac
 }
 panel_queries=()
 while IFS= read -r line; do panel_queries+=("$line"); done < <(
   node "$tools/lib/dashboards.mjs" queries "$src/grafana/dashboards" \
-    datasource=prometheus target='.*' datname="$db" tool='.*' __rate_interval=15s __interval=1s __range=5m)
+    datasource=prometheus job='.*' cluster='.*' instance='.*' target='.*' datname="$db" tool='.*' \
+    __rate_interval=15s __interval=1s __range=5m)
 [ ${#panel_queries[@]} -gt 0 ] || die "no dashboard queries read"
 # Each query's scenario and its text, worked out once (jq per line is slow enough to matter here).
 panel_for=() panel_label=() panel_expr=()
@@ -456,6 +462,20 @@ check_panels healthy
 check_alerts healthy ""
 check_rule_health healthy
 save_body healthy
+# README's p95 of a history table's recorded durations reads the bucket gauges as they are: the
+# seeded Flyway runs took 40-95 ms, so it lies in (0, 0.1]. rate() over the same buckets is 0 and
+# its quantile NaN, which is why README does not use it.
+p95=$(query "histogram_quantile(0.95, max by (job, target, datname, tool, schema, table, le) (migration_duration_seconds_bucket{datname=\"$db\",tool=\"flyway\"}))" | jq -r '.[0].value[1] // "none"')
+awk -v v="$p95" 'BEGIN { exit !(v + 0 > 0 && v + 0 <= 0.1) }' \
+  || fail "[healthy] README's p95 query gave $p95, not a duration in (0, 0.1]"
+rated=$(query "histogram_quantile(0.95, rate(migration_duration_seconds_bucket{datname=\"$db\",tool=\"flyway\"}[30d]))" | jq -r '.[0].value[1] // "none"')
+[ "$rated" = "NaN" ] || [ "$rated" = "none" ] || fail "[healthy] the rate() form was expected to give NaN, gave $rated"
+echo "  [healthy] README's p95 query: ${p95}s (the rate() form: $rated)"
+
+scenario applied "a Flyway migration was applied"
+psql_db -c "INSERT INTO flyway_schema_history VALUES (6, '3.1', 'add events index', 'SQL', 'V3_1__add_events_index.sql', 4411, 'deploy', now(), 50, true)" >/dev/null
+check_panels applied
+check_alerts applied ""
 
 scenario blocking "a Flyway migration holds its lock and an ACCESS EXCLUSIVE lock while it works; readers queue"
 session migration 300 <<SQL
@@ -517,8 +537,8 @@ wait_resolved migration_waits MigrationWaitingForLock MigrationBlockingSessions 
 scenario failed "a non-transactional Flyway migration failed, and an undo was recorded"
 psql_db >/dev/null <<'SQL'
 INSERT INTO flyway_schema_history VALUES
-  (6, '4', 'index events concurrently', 'SQL', 'V4__index_events_concurrently.sql', 58833281, 'deploy', now(), 1500, false),
-  (7, '3', 'create events', 'UNDO_SQL', 'U3__create_events.sql', -1902012451, 'deploy', now(), 30, true);
+  (7, '4', 'index events concurrently', 'SQL', 'V4__index_events_concurrently.sql', 58833281, 'deploy', now(), 1500, false),
+  (8, '3', 'create events', 'UNDO_SQL', 'U3__create_events.sql', -1902012451, 'deploy', now(), 30, true);
 SQL
 # The undone V3 is pending again (its file is still shipped).
 check_alerts failed "MigrationFailed MigrationRolledBack MigrationPending"
@@ -609,6 +629,18 @@ write_targets "127.0.0.1:$exporter_port" "127.0.0.1:$exporter3_port"
 hung_scraped() { [ "$(query "pg_up{instance=\"127.0.0.1:$exporter3_port\",datname=\"$hung_db\"} == 1" | jq length)" -gt 0 ]; }
 wait_for 30 hung_scraped || die "Prometheus never scraped the third exporter with pg_up 1"
 check_alerts snapshot_healthy ""
+
+scenario slot_at_risk "max_slot_wal_keep_size caps a new physical slot on the private cluster: little safe WAL left"
+# The private cluster, not the shared one: other checks expect the shared cluster's slots unlimited.
+# The slot takes the name the shared cluster's logical slot had (dropped by now), which ours() counts.
+psql_hung() { psql -X -q -v ON_ERROR_STOP=1 -At -h 127.0.0.1 -p "$hung_port" -U postgres -d "$hung_db" "$@"; }
+psql_hung -c "ALTER SYSTEM SET max_slot_wal_keep_size = '64MB'" -c "SELECT pg_reload_conf()" >/dev/null
+psql_hung -c "SELECT pg_create_physical_replication_slot('$slot', true)" >/dev/null
+# Nobody reads the new slot, so the inactive-slot expression may hold too.
+check_alerts slot_at_risk "MigrationExporterPostgreSQLReplicationSlotAtRisk" "MigrationExporterPostgreSQLReplicationSlotInactive"
+check_rule_health slot_at_risk
+psql_hung -c "SELECT pg_drop_replication_slot('$slot')" >/dev/null
+wait_resolved slot_at_risk MigrationExporterPostgreSQLReplicationSlotAtRisk
 postmaster=$(head -1 "$cluster/data/postmaster.pid")
 for pid in "$postmaster" $(pgrep -P "$postmaster"); do
   kill -STOP "$pid" && stopped_pids+=("$pid")
