@@ -47,6 +47,11 @@ std::string describe_parse_error(std::string_view libpq_message) {
 std::optional<std::string> conninfo_problem(const std::string& conninfo) {
   // Empty means libpq's PG* environment; a bare word is a database name: both always parse.
   if (!looks_like_conninfo(conninfo)) return std::nullopt;
+  const bool uri = conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
+  // libpq takes "postgresql://h/db password=x" as the database "db password=x", which would then
+  // be shown (logs, datname label) with the password in it. A URI has no white space.
+  if (uri && conninfo.find_first_of(" \t\r\n") != std::string::npos)
+    return "the URI contains white space (write it as %20, or use key=value settings)";
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(conninfo.c_str(), &error);
   std::optional<std::string> problem;
@@ -55,7 +60,6 @@ std::optional<std::string> conninfo_problem(const std::string& conninfo) {
   }
   if (error != nullptr) PQfreemem(error);
   if (options == nullptr) return problem;
-  const bool uri = conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
   for (auto* option = options; option->keyword != nullptr && !problem; ++option) {
     if (option->val == nullptr) continue;
     const std::string_view keyword = option->keyword;

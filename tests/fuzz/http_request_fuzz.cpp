@@ -19,10 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   });
   static mexp::Routes routes(store, {.ready = [] { return true; },
                                      .targets_html = [] { return std::string("<p>t</p>"); },
-                                     .reload =
-                                         [] {
-                                           return mexp::ReloadOutcome{false, "no"};
-                                         }});
+                                     .reload = [] { return mexp::ReloadOutcome::rejected; }});
   http::request_parser<http::string_body> parser;
   parser.header_limit(8 * 1024);  // the server's HttpLimits defaults
   parser.body_limit(4 * 1024);

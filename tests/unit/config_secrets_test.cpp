@@ -48,7 +48,8 @@ TEST(ConninfoProblem, AnUnescapedPercentInAUriPasswordIsNamedNotQuoted) {
   for (const char* bad :
        {"host='unterminated password=S3cr3t", "password S3cr3t host=x",
         "postgresql://u:S3cr3t@[::1/db", "postgresql://h/db?S3cr3t", "postgresql://h/db?a=b=S3cr3t",
-        "S3cr3t=1 host=x", "postgresql://u:S3cr3t/x@h/db", "postgresql://u:123/S3cr3t@h/db"}) {
+        "S3cr3t=1 host=x", "postgresql://u:S3cr3t/x@h/db", "postgresql://u:123/S3cr3t@h/db",
+        "postgresql://h/db password=S3cr3t"}) {
     const auto described = mexp::conninfo_problem(bad);
     ASSERT_TRUE(described) << bad;
     EXPECT_EQ(described->find("S3cr3t"), std::string::npos) << *described;
