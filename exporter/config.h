@@ -2,6 +2,8 @@
 // their intervals and options. Loaded from a TOML file, or built from the environment alone.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -38,6 +40,9 @@ struct Config {
 struct ConfigInputs {
   std::string file;                                   // --config.file; empty = none
   std::chrono::milliseconds default_interval{15000};  // --poll.interval
+  // Options laid over every target's collector sections, shaped like [collectors]: the deploy gate
+  // (`check`) switches on the collectors its checks read and passes its thresholds this way.
+  toml::table collector_overrides{};
 };
 
 // Returns the configuration, or nullopt with every problem found in `errors`.
