@@ -142,7 +142,8 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
 
 std::string usage() {
   std::string text =
-      "usage: migration_exporter [flags]\n\n"
+      "usage: migration_exporter [flags]\n"
+      "       migration_exporter check --phase=pre|post [flags]   (deploy gate: check --help)\n\n"
       "Prometheus exporter for PostgreSQL schema migrations.\n\n"
       "Flags:\n"
       "  --config.file=PATH           TOML configuration (targets, collectors). Without it, the "

@@ -139,7 +139,14 @@ std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::tab
       const auto* node = sections->get(info.name);
       return node != nullptr ? node->as_table() : nullptr;
     };
-    CollectorOptions options(section(global), section(target_override), "collectors." + info.name,
+    const toml::table* own = section(target_override);
+    toml::table forced;
+    if (const auto* overrides = section(&inputs.collector_overrides)) {
+      if (own != nullptr) forced = *own;
+      for (const auto& [key, value] : *overrides) forced.insert_or_assign(key, value);
+      own = &forced;
+    }
+    CollectorOptions options(section(global), own, "collectors." + info.name,
                              target_path + "collectors." + info.name, reader.file, reader.errors);
     bool enabled_by_default = info.enabled_by_default && !inputs.disable_default_collectors;
     if (auto flag = inputs.collector_defaults.find(info.name);
@@ -262,9 +269,10 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
     return std::nullopt;
   }
   const Reader reader{inputs.file, errors};
+  // [check] configures the deploy gate (`migration_exporter check`), which validates it.
   reader.check_keys(
       root, "",
-      {"targets", "collectors", "compat", "connect_timeout", "statement_timeout", "lock_timeout"});
+      {"targets", "collectors", "compat", "check", "connect_timeout", "statement_timeout", "lock_timeout"});
   config.companion = inputs.companion;
   if (const toml::table* compat = reader.table(root, "", "compat")) {
     reader.check_keys(*compat, "compat", {"companion"});

@@ -2,6 +2,8 @@
 // their intervals and options. Loaded from a TOML file, or built from the environment alone.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <chrono>
 #include <map>
 #include <memory>
@@ -60,6 +62,9 @@ struct ConfigInputs {
   // a collector's `enabled` key in the file still wins.
   std::map<std::string, bool> collector_defaults{};
   bool disable_default_collectors = false;  // --collector.disable-defaults
+  // Options laid over every target's collector sections, shaped like [collectors]: the deploy gate
+  // (`check`) switches on the collectors its checks read and passes its thresholds this way.
+  toml::table collector_overrides{};
 };
 
 // Returns the configuration, or nullopt with every problem found in `errors`.

@@ -1,4 +1,5 @@
-// migration_exporter entry point: flags → configuration → one poller per target → HTTP server.
+// migration_exporter entry point: flags → configuration → one poller per target → HTTP server
+// (or `migration_exporter check ...`, the deploy gate in gate/).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -19,6 +20,7 @@
 #include "exporter/self_metrics.h"
 #include "exporter/target_set.h"
 #include "exporter/web_config.h"
+#include "gate/command.h"
 
 namespace {
 
@@ -39,6 +41,8 @@ mexp::ConfigInputs config_inputs(const mexp::Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "check")
+    return mexp::gate::run_check_command(std::vector<std::string>(argv + 2, argv + argc));
   std::string error;
   const auto flags = mexp::parse_flags(std::vector<std::string>(argv + 1, argv + argc), error);
   if (!flags) {

@@ -36,7 +36,9 @@ args=$(sh "$work/entrypoint.sh" --config.file=/other.toml)
 [ "$args" = "--config.file=/other.toml" ] || fail "an explicit --config.file was not respected: $args"
 args=$(sh "$work/entrypoint.sh" --config.file /other.toml)
 [ "$args" = "--config.file /other.toml" ] || fail "an explicit '--config.file PATH' was not respected: $args"
-echo "entrypoint: adds --config.file only when a config is mounted at the default location and none is given"
+args=$(sh "$work/entrypoint.sh" check --phase=pre)
+[ "$args" = "check --config.file=$work/etc/config.toml --phase=pre" ] || fail "the deploy gate's 'check' must stay first: $args"
+echo "entrypoint: adds --config.file only when a config is mounted at the default location and none is given (after 'check' for the deploy gate)"
 
 # HEALTHCHECK script against a small HTTP server: /healthz present -> healthy; absent -> not.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')

@@ -103,6 +103,80 @@ TEST(ActivityCollector, LongRunningTransactionsAreThoseOlderThanTheThreshold) {
   young_transaction.exec("COMMIT");
 }
 
+TEST(ActivityCollector, NamesTheOldestLongTransactionsAndTheTablesTheyLock) {
+  TestDatabase db;
+  db.exec("CREATE TABLE orders (id int); CREATE TABLE customers (id int)");
+  for (int i = 0; i < 7; ++i) db.exec("CREATE TABLE extra_" + std::to_string(i) + " (id int)");
+  auto session = mexp::test::monitor_session(db);
+  auto collector = mexp::test::make_collector(
+      "activity", "long_transaction_threshold = \"1s\"\nsession_limit = 2");
+  SqlSession holder(db.name()), wide(db.name()), third(db.name()), young(db.name());
+  holder.exec("SET application_name = 'report-job'");
+  holder.exec("BEGIN; SELECT count(*) FROM orders, customers");
+  std::string all_tables = "orders";
+  for (int i = 0; i < 7; ++i) all_tables += ", extra_" + std::to_string(i);
+  wide.exec("BEGIN; SELECT count(*) FROM " + all_tables);
+  third.exec("BEGIN; SELECT 1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  young.exec("BEGIN; SELECT count(*) FROM orders");
+
+  const auto families = collect(*collector, *session);
+  const auto named =
+      families.all("pg_long_running_transaction_session_age_seconds", {{"datname", db.name()}});
+  ASSERT_EQ(named.size(), 2u) << "session_limit = 2 of the 3 transactions past 1s";
+  // The oldest first: holder, then wide; the third is counted as dropped, the young one not at all.
+  const auto& first =
+      named[0].labels.at("pid") == std::to_string(holder.pid()) ? named[0] : named[1];
+  const auto& second = &first == &named[0] ? named[1] : named[0];
+  EXPECT_EQ(first.labels.at("pid"), std::to_string(holder.pid()));
+  EXPECT_EQ(first.labels.at("application_name"), "report-job");
+  EXPECT_EQ(first.labels.at("usename"), "postgres");
+  EXPECT_EQ(first.labels.at("state"), "idle in transaction");
+  EXPECT_EQ(first.labels.at("relations"), "public.customers,public.orders");
+  EXPECT_GE(first.value, 1.2);
+  EXPECT_EQ(second.labels.at("pid"), std::to_string(wide.pid()));
+  EXPECT_EQ(second.labels.at("relations"),
+            "public.extra_0,public.extra_1,public.extra_2,public.extra_3,public.extra_4,+3 more");
+  EXPECT_EQ(families.get("pg_long_running_transactions", {{"datname", db.name()}}), 3);
+  EXPECT_EQ(families.get("pg_long_running_transaction_sessions_dropped", {{"datname", db.name()}}),
+            1);
+
+  holder.exec("COMMIT");
+  wide.exec("COMMIT");
+  third.exec("COMMIT");
+  young.exec("COMMIT");
+  const auto after = collect(*collector, *session);
+  EXPECT_TRUE(after.all("pg_long_running_transaction_session_age_seconds", {{"datname", db.name()}})
+                  .empty());
+  EXPECT_EQ(after.get("pg_long_running_transaction_sessions_dropped", {{"datname", db.name()}}), 0);
+}
+
+TEST(ActivityCollector, CountsTheSessionsARoleWithoutPgMonitorCannotSee) {
+  TestDatabase db;  // its admin session is a superuser's: hidden from a plain role
+  const std::string role = "plain_" + db.name();
+  db.exec("CREATE ROLE \"" + role + "\" LOGIN");
+  {
+    SqlSession other(db.name());
+    other.exec("BEGIN; SELECT 1");
+    auto collector = mexp::test::make_collector("activity");
+    mexp::SessionSettings plain;
+    plain.conninfo = mexp::test::cluster_conninfo(db.name(), role);
+    mexp::PgSession unprivileged(plain);
+    unprivileged.connect();
+    const auto blind = collect(*collector, unprivileged);
+    EXPECT_GE(*blind.get("pg_stat_activity_hidden_sessions", {{"datname", db.name()}}), 2);
+    // What it cannot see it does not count: the open transaction is missing here.
+    EXPECT_EQ(blind.get("pg_idle_in_transaction_sessions", {{"datname", db.name()}}), 0);
+
+    auto monitor = mexp::test::monitor_session(db);
+    const auto seeing = collect(*collector, *monitor);
+    EXPECT_EQ(seeing.get("pg_stat_activity_hidden_sessions", {{"datname", db.name()}}), 0);
+    EXPECT_EQ(seeing.get("pg_idle_in_transaction_sessions", {{"datname", db.name()}}), 1);
+    other.exec("COMMIT");
+  }
+  db.exec("DROP ROLE \"" + role + "\"");
+}
+
 TEST(ActivityCollector, WaitsByEventTypeShowSessionsQueuedForALock) {
   TestDatabase db;
   db.exec("CREATE TABLE orders (id int)");

@@ -48,7 +48,10 @@ export const metricContract = {
   // activity
   ...gauges(["pg_stat_activity_count", "pg_stat_activity_max_tx_duration"], ["datname", "state"]),
   ...gauges(["pg_long_running_transactions", "pg_long_running_transactions_max_age_seconds",
-    "pg_idle_in_transaction_sessions", "pg_idle_in_transaction_max_age_seconds"], ["datname"]),
+    "pg_idle_in_transaction_sessions", "pg_idle_in_transaction_max_age_seconds",
+    "pg_long_running_transaction_sessions_dropped", "pg_stat_activity_hidden_sessions"], ["datname"]),
+  pg_long_running_transaction_session_age_seconds: {
+    type: "gauge", labels: ["datname", "pid", "usename", "application_name", "state", "relations"] },
   pg_sessions_waiting: { type: "gauge", labels: ["datname", "wait_event_type"] },
   migration_exporter_activity_all_sessions_visible: { type: "gauge", labels: ["datname"] },
   // tables
