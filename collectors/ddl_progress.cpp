@@ -6,7 +6,9 @@
 //
 // Guest manners: one statement over the pg_stat_progress_* views, pg_stat_activity and pg_class
 // (names only), plus migration_lock_holders' pg_locks statement; no relation is opened.
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "collectors/migration_lock_holders.h"
 #include "core/collector.h"

@@ -14,6 +14,7 @@
 //
 // Guest manners: catalogs and statistics functions only; no relation is opened.
 #include <map>
+#include <optional>
 #include <set>
 
 #include "collectors/history_statement.h"

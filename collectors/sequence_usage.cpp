@@ -11,6 +11,7 @@
 // SEQUENCE) are skipped this poll and keep their last value.
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "collectors/database_visitor.h"

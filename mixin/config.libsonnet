@@ -24,6 +24,10 @@
       MigrationExporterPostgreSQLReplicationSlotInactive: '5m',
       MigrationExporterPostgreSQLReplicationSlotLagging: '10m',
       MigrationExporterPostgreSQLReplicationSlotAtRisk: '1m',
+      MigrationInvalidIndexLeftBehind: '5m',
+      MigrationConstraintNotValidated: '24h',
+      MigrationExporterPostgreSQLSequenceNearExhaustion: '5m',
+      MigrationExporterPostgreSQLPublishedTableWithoutReplicaIdentity: '1m',
       MigrationExporterPostgreSQLDown: '1m',
       MigrationExporterDown: '5m',
       MigrationExporterAbsent: '15m',
@@ -51,6 +55,10 @@
       slotLagBytes: 1073741824,
       // ...ReplicationSlotAtRisk: WAL that can still be written before the slot loses some (1 GiB).
       slotSafeWalSizeBytes: 1073741824,
+      // MigrationUnmanagedSchemaChange: how long one change outside the migrations keeps it firing.
+      unmanagedChangeWindow: '1h',
+      // ...SequenceNearExhaustion: fraction of the sequence's or its column's range used.
+      sequenceUsedRatio: 0.8,
       // MigrationExporterSnapshotStale: age of the last finished poll.
       snapshotStaleSeconds: 300,
     },

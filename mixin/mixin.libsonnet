@@ -13,6 +13,7 @@ local withRunbook(config, group) = group {
 + (import 'alerts/live.libsonnet')
 + (import 'alerts/activity.libsonnet')
 + (import 'alerts/replication.libsonnet')
++ (import 'alerts/schema.libsonnet')
 + (import 'alerts/availability.libsonnet')
 + (import 'dashboards/migrations-overview.libsonnet')
 + (import 'dashboards/locks-activity.libsonnet')

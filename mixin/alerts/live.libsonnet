@@ -40,7 +40,10 @@ local a = import '../lib/alerts.libsonnet';
             has been running for {{ $value | humanizeDuration }}: longer than %(runningTooLong)s and longer than
             %(runningTooLongP95Factor)s times the p95 of its recorded durations
             ({{ with printf "histogram_quantile(0.95, sum by (le) (migration_duration_seconds_bucket{instance=%%q,target=%%q,datname=%%q,tool=%%q,schema=%%q,table=%%q})) > 0" $labels.instance $labels.target $labels.datname $labels.tool $labels.schema $labels.table | query }}{{ with . | first | value }}p95 {{ . | humanizeDuration }}{{ else }}no recorded duration{{ end }}{{ else }}no recorded duration{{ end }}).
-            It may be waiting for a lock or rewriting a large table. Exporter instance {{ $labels.instance }}.
+            It may be waiting for a lock or rewriting a large table.{{ range printf "pg_progress_ratio{instance=%%q,target=%%q,datname=%%q,tool=%%q,schema=%%q,table=%%q}" $labels.instance $labels.target $labels.datname $labels.tool $labels.schema $labels.table | query }}
+            Its backend runs {{ .Labels.command }} on {{ .Labels.schemaname }}.{{ .Labels.relname }}, phase "{{ .Labels.phase }}",
+            {{ .Value | humanizePercentage }} done{{ with printf "pg_progress_seconds_remaining{instance=%%q,target=%%q,datname=%%q,pid=%%q}" .Labels.instance .Labels.target .Labels.datname .Labels.pid | query }}, about {{ . | first | value | humanizeDuration }} left{{ end }}.{{ end }}
+            Exporter instance {{ $labels.instance }}.
           ||| % (v { runningTooLong: a.humanSeconds(v.runningTooLongSeconds) }),
         ),
 

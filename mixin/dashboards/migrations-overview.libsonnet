@@ -120,6 +120,18 @@ local common = import 'common.libsonnet';
             ],
             max=1,
           ),
+          g.barGauge(
+            'DDL progress',
+            "Every operation PostgreSQL reports progress for in the selected databases right now (CREATE INDEX, REINDEX, CLUSTER, VACUUM FULL, VACUUM, ANALYZE, COPY; the ddl_progress collector): the estimated fraction done (pg_progress_ratio), with the command, relation, phase and, when the backend holds a migration tool's lock, the tool. Empty when nothing runs; pg_progress_seconds_remaining gives the time left.",
+            [
+              g.instant('max by (%(database)s, pid, command, phase, schemaname, relname, tool, schema, table) (pg_progress_ratio{%(tool)s})' % s, '%(dbLegend)s {{command}} {{schemaname}}.{{relname}} ({{phase}}) {{tool}}' % s),
+            ],
+            unit='percentunit',
+            w=24,
+          ) {
+            fieldConfig+: { defaults+: { max: 1 } },
+            options+: { orientation: 'horizontal', displayMode: 'gradient', namePlacement: 'top' },
+          },
           g.row('Expected state: history against the shipped migration files'),
           g.stat(
             'Unresolved failed migrations',

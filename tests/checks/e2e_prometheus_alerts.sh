@@ -5,7 +5,9 @@
 # Flyway migration that blocks sessions; a lock queue behind a transaction idle in transaction; a
 # Flyway migration whose ALTER waits behind an idle transaction while readers queue behind it; an
 # applied Flyway migration; a failed Flyway migration and an undo; a Liquibase lock left behind by a
-# crashed deploy; a stalled logical slot next to a streaming WAL receiver; an unreadable history
+# crashed deploy; what a half-finished migration leaves behind (an invalid index, a NOT VALID
+# constraint, a sequence near its end, a published table without replica identity, DDL typed by
+# hand) while a concurrent index build runs; a stalled logical slot next to a streaming WAL receiver; an unreadable history
 # table; an unreachable database; a capped slot with little safe WAL left; a hung database (a private
 # cluster stopped with SIGSTOP); the exporter gone; no exporter target at all). Through Prometheus'
 # HTTP API it asserts that each alert's expression is non-empty in its scenario and empty when
@@ -285,6 +287,7 @@ declare -A fast_thresholds=(
   [MigrationExporterPostgreSQLLongRunningTransaction]="> 900|> 2"
   [MigrationExporterPostgreSQLIdleInTransaction]="> 300|> 2"
   [MigrationExporterPostgreSQLReplicationSlotLagging]="> 1073741824|> 1048576"
+  [MigrationUnmanagedSchemaChange]="[1h]|[30s]"
 )
 for name in "${!fast_thresholds[@]}"; do
   [ -n "${alert_expr[$name]:-}" ] || die "fast_thresholds names $name, which the rules do not define"
@@ -307,6 +310,7 @@ panel_scenario() { # <dashboard uid> <panel title> <refId>
     "migration-exporter-overview|Lock requests waiting, by mode and type|"*) echo blocking ;;
     "migration-exporter-overview|Migration waiting for a lock|"*) echo migration_waits ;;
     "migration-exporter-overview|Stale migration locks|"*) echo stale_lock ;;
+    "migration-exporter-overview|DDL progress|"*) echo schema ;;
     "migration-exporter-locks-activity|Lock requests waiting, by mode and type|"*) echo lock_queue ;;
     "migration-exporter-locks-activity|Longest lock wait|"*) echo lock_queue ;;
     "migration-exporter-locks-activity|Blocked sessions|"*) echo lock_queue ;;
@@ -565,6 +569,56 @@ save_body stale_lock
 # `liquibase release-locks`
 psql_db -c "UPDATE databasechangeloglock SET locked = false, lockgranted = NULL, lockedby = NULL WHERE id = 1" >/dev/null
 wait_resolved stale_lock MigrationLockStale
+
+scenario schema "a half-finished migration left an invalid index, a NOT VALID constraint, a sequence at 93%, a published table without replica identity and a hand-made ALTER; a concurrent index build runs"
+psql_db >/dev/null <<SQL
+CREATE TABLE signups (id serial PRIMARY KEY, email text NOT NULL, quantity int NOT NULL DEFAULT 1);
+INSERT INTO signups (email) SELECT 'same@example.com' FROM generate_series(1, 50);
+GRANT SELECT ON SEQUENCE signups_id_seq TO $role;
+SELECT setval('signups_id_seq', 2000000000);
+CREATE TABLE cdc_events (payload text);
+CREATE PUBLICATION me_e2e_pub_$tag FOR TABLE cdc_events;
+ALTER TABLE signups ADD CONSTRAINT signups_quantity_positive CHECK (quantity > 0) NOT VALID;
+SQL
+# Fails on the duplicate emails and leaves its index behind, invalid.
+psql_db -c "CREATE UNIQUE INDEX CONCURRENTLY signups_email_key ON signups (email)" >/dev/null 2>&1 || true
+# A build that runs (waiting for a writer) is shown in progress, and not as an invalid index.
+session writer 300 <<SQL
+BEGIN;
+INSERT INTO accounts (id, email) VALUES (1000001, 'writer@example.com');
+SELECT pg_sleep(300);
+SQL
+writer_sleeping() {
+  [ "$(psql_db -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'me_e2e_${tag}_writer' AND wait_event = 'PgSleep'")" -ge 1 ]
+}
+wait_for 30 writer_sleeping || die "the writer did not open its transaction"
+session builder 300 <<SQL
+CREATE INDEX CONCURRENTLY accounts_email_created_idx ON accounts (email, created_at);
+SQL
+wait_for 30 sessions_waiting_named builder 1 || die "the concurrent index build did not wait for the writer"
+# The hand-made change is counted once, a poll after it is seen, and shows for the lowered
+# window only: it is checked first.
+check_alerts schema "MigrationUnmanagedSchemaChange MigrationInvalidIndexLeftBehind MigrationConstraintNotValidated MigrationExporterPostgreSQLSequenceNearExhaustion MigrationExporterPostgreSQLPublishedTableWithoutReplicaIdentity" \
+  "MigrationExporterPostgreSQLLockQueueWithoutMigration MigrationExporterPostgreSQLLongRunningTransaction"
+[ "$(query 'pg_schema_invalid_indexes{datname="'"$db"'"}' | jq -r '.[0].value[1]')" = 1 ] \
+  || fail "[schema] the running concurrent build was counted as an invalid index"
+check_panels schema
+check_rule_health schema
+save_body schema
+end_sessions
+unmanaged_count() { curl -fsS "http://127.0.0.1:$exporter_port/metrics" | awk '$1 ~ /^pg_schema_unmanaged_changes_total/ { print $2 }'; }
+before=$(unmanaged_count)
+psql_db >/dev/null <<SQL
+DROP INDEX signups_email_key;
+DROP INDEX IF EXISTS accounts_email_created_idx;
+ALTER TABLE signups VALIDATE CONSTRAINT signups_quantity_positive;
+SELECT setval('signups_id_seq', 100);
+ALTER TABLE cdc_events REPLICA IDENTITY FULL;
+SQL
+# The clean-up is DDL by hand too: once it is counted, the alert may resolve.
+counted_since() { [ "$(unmanaged_count)" != "$1" ]; }
+wait_for 30 counted_since "$before" || fail "[schema] the clean-up DDL was not counted as an unmanaged change"
+wait_resolved schema MigrationInvalidIndexLeftBehind MigrationConstraintNotValidated MigrationExporterPostgreSQLSequenceNearExhaustion MigrationExporterPostgreSQLPublishedTableWithoutReplicaIdentity MigrationUnmanagedSchemaChange
 
 scenario slot "a logical replication slot (CDC) without consumer while WAL is written; a WAL receiver streams beside it"
 psql_admin -c "SELECT pg_create_physical_replication_slot('$wal_slot', true)" >/dev/null

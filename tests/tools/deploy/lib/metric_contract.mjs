@@ -15,7 +15,7 @@ const slot = ["datname", "slot_name", "database"];
 // own, and only pg_stat_database_conflicts_* keep its `server` label, as in its current releases.
 const statDatabase = ["datid", "datname"];
 // An operation in progress (pg_stat_progress_*), with the migration whose lock its backend holds.
-const progress = ["datname", "pid", "command", "phase", "schemaname", "relname", ...live];
+const progress = ["pid", "command", "phase", "schemaname", "relname", ...live];
 // postgres_exporter 0.11.1 compatibility: these two collectors' inherited families carry its `server`.
 const server = "server";
 
