@@ -554,7 +554,7 @@ save_body failed
 # resolve, the rollback one after its window.
 psql_db >/dev/null <<SQL
 DELETE FROM flyway_schema_history WHERE NOT success;
-INSERT INTO flyway_schema_history VALUES (8, '3', 'create events', 'SQL', 'V3__create_events.sql',
+INSERT INTO flyway_schema_history VALUES (9, '3', 'create events', 'SQL', 'V3__create_events.sql',
   $(flyway_checksum "$work/migrations/V3__create_events.sql"), 'deploy', now(), 70, true);
 SQL
 wait_resolved failed MigrationFailed MigrationRolledBack MigrationPending
