@@ -270,9 +270,9 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
   }
   const Reader reader{inputs.file, errors};
   // [check] configures the deploy gate (`migration_exporter check`), which validates it.
-  reader.check_keys(
-      root, "",
-      {"targets", "collectors", "compat", "check", "connect_timeout", "statement_timeout", "lock_timeout"});
+  reader.check_keys(root, "",
+                    {"targets", "collectors", "compat", "check", "connect_timeout",
+                     "statement_timeout", "lock_timeout"});
   config.companion = inputs.companion;
   if (const toml::table* compat = reader.table(root, "", "compat")) {
     reader.check_keys(*compat, "compat", {"companion"});

@@ -13,13 +13,15 @@
 
 namespace {
 
+// Empty text means no file at all (an empty file is refused: it looks like a truncated one).
 std::optional<mexp::Config> load(const std::string& text, bool flag) {
   const auto path = std::filesystem::temp_directory_path() /
                     ("me-companion-" + std::to_string(::getpid()) + ".toml");
-  std::ofstream(path) << text;
+  if (!text.empty()) std::ofstream(path) << text;
   mexp::ConfigErrors errors;
-  auto config = mexp::load_config({path.string(), std::chrono::seconds(15), flag}, errors);
-  std::filesystem::remove(path);
+  auto config = mexp::load_config(
+      {text.empty() ? "" : path.string(), std::chrono::seconds(15), flag}, errors);
+  if (!text.empty()) std::filesystem::remove(path);
   EXPECT_TRUE(errors.empty()) << errors.joined();
   return config;
 }
