@@ -55,8 +55,10 @@ SourcePairing read_pairing(CollectorOptions& options, const toml::table& entry,
                            const std::string& key, bool& complete) {
   SourcePairing pairing;
   complete = true;
-  for (const auto& [field_key, value] : entry) {
-    const std::string field(field_key.str());
+  for (const auto& field_entry : entry) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const auto& value = field_entry.second;
+    const std::string field(field_entry.first.str());
     const std::string where = key + "." + field;
     const auto text = [&](std::string& target) {
       if (const auto* string = value.as_string()) {

@@ -71,7 +71,7 @@ gave_up_ms=$(( ($(date +%s%N) - hung_at) / 1000000 ))
 still_ok=$(grep '^migration_exporter_collector_success{.*target="hung"' <<<"$body" | grep -v ' 0$' || true)
 [ -z "$still_ok" ] || fail "pg_up 0 served beside collectors still reported successful: $still_ok"
 stale=$(grep 'target="hung"' <<<"$body" |
-  grep -v -E '^(pg_up|migration_exporter_collector_(duration_seconds|success)|migration_exporter_last_poll_timestamp_seconds)\{' || true)
+  grep -v -E '^(pg_up|pg_exporter_last_scrape_error|migration_exporter_database_up|migration_exporter_collector_(duration_seconds|success)|migration_exporter_last_poll_timestamp_seconds)\{' || true)
 [ -z "$stale" ] || fail "pg_up 0 served beside series read before the hang: $(head -3 <<<"$stale")"
 pass "hung server: pg_up 0 after ${gave_up_ms}ms (statement_timeout 1s + 2s client guard), in a consistent snapshot (every collector failed, no pre-hang series)"
 
