@@ -72,7 +72,9 @@ base="http://127.0.0.1:$port"
 "$ME_BIN" --config.file="$work/config.toml" --web.listen-address="127.0.0.1:$port" --poll.interval=1s \
   --web.enable-lifecycle --web.config.file="$work/web.yml" >"$work/log" 2>&1 &
 exporter=$!
-wait_http "$base/healthz" 401 20
+# The probes answer without credentials (README: TLS and basic auth); the landing page does not.
+wait_http "$base/healthz" 200 20
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/")" = 401 ] || fail "basic auth not active"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/-/reload")" = 401 ] || fail "reload without credentials not refused"
 [ "$(curl -s -o /dev/null -w '%{http_code}' -u "admin:wrong" -X POST "$base/-/reload")" = 401 ] || fail "reload with a wrong password not refused"
 [ "$(reloads)" -eq 0 ] || fail "an unauthenticated POST reloaded"
