@@ -3,11 +3,14 @@
 # cluster of its own, as the monitoring role. Each run asserts the exit code and the exact set of
 # failing checks: healthy (0); an idle-in-transaction session holding a lock on a table (pre fails
 # and names it); a running Flyway migration (pre); a failed Flyway row and a dirty golang-migrate
-# version (pre and post); a logical slot lagging past --max-lag, with --wait recovering when the
-# consumer catches up (0) and running out when it does not (1); an unreachable database and bad
+# version (pre and post); with migration sources paired, a shipped migration that did not land and
+# an edited applied one (post: pending, checksum_drift); an invalid index and a NOT VALID
+# constraint left behind (post); a logical slot lagging past --max-lag, with --wait recovering when
+# the consumer catches up (0) and running out when it does not (1); an unreachable database and bad
 # configuration (2). The password in the DSN never appears in any output. Every JSON report is
 # validated against gate/check-report.schema.json (ajv), every JUnit report read by junitparser.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.bash"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/flyway_checksum.bash"
 started=$(date +%s)
 tools=$ME_SOURCE_DIR/tests/tools/deploy
 [ -x "${ME_BIN:-}" ] || fail "the exporter binary (ME_BIN=${ME_BIN:-unset}) is missing: build first"
@@ -82,7 +85,10 @@ python3 - "$work/healthy_post.json" <<'PY' || fail "healthy post report lacks th
 import json, sys
 report = json.load(open(sys.argv[1]))
 names = {c["name"]: c for c in report["checks"]}
-assert set(names) == {"expected_version", "lock_queue", "replication_lag", "unresolved_failure"}, names
+assert set(names) == {"checksum_drift", "expected_version", "invalid_index", "lock_queue", "pending",
+                      "replication_lag", "unresolved_failure", "unvalidated_constraint"}, names
+# Without [collectors.history] sources there is nothing to compare: skipped, never passed.
+assert names["pending"]["result"] == "skip" and names["checksum_drift"]["result"] == "skip", names
 assert names["expected_version"]["result"] == "pass" and "at 2" in names["expected_version"]["observed"]
 assert report["result"] == "pass" and report["exit_code"] == 0 and report["attempts"] == 1
 PY
@@ -109,7 +115,7 @@ done
 idle_pid=$(psql -Atc "SELECT pid FROM pg_stat_activity WHERE application_name = 'stuck-worker'")
 gate idle_pre 1 gate_app --phase=pre --check.idle_in_transaction.limit=1s
 expect_failing idle_pre idle_in_transaction
-details idle_pre | grep -q "^pid $idle_pid user postgres application 'stuck-worker' idle in transaction, transaction open [0-9]s, holds locks on public.orders$" \
+grep -q "^pid $idle_pid user postgres application 'stuck-worker' idle in transaction, transaction open [0-9]s, holds locks on public.orders$" <<<"$(details idle_pre)" \
   || { details idle_pre; fail "the idle session is not named with its pid, user, application, age and table"; }
 gate idle_long 1 gate_app --phase=pre --check.long_transaction.limit=1s --check.idle_in_transaction.limit=1h
 expect_failing idle_long long_transaction
@@ -132,7 +138,7 @@ for _ in $(seq 50); do
 done
 gate running_pre 1 gate_app --phase=pre
 expect_failing running_pre migration_running
-details running_pre | grep -q '^flyway public.flyway_schema_history: lock held' || { details running_pre; fail "running migration not named"; }
+grep -q '^flyway public.flyway_schema_history: lock held' <<<"$(details running_pre)" || { details running_pre; fail "running migration not named"; }
 exec 8>&-
 wait "$running_psql" 2>/dev/null || true
 gate running_after 0 gate_app --phase=pre
@@ -148,19 +154,63 @@ psql -q -v ON_ERROR_STOP=1 -d gate_app -c "DELETE FROM flyway_schema_history WHE
 psql -q -v ON_ERROR_STOP=1 -d gate_app -c "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL); INSERT INTO schema_migrations VALUES (3, true); GRANT SELECT ON schema_migrations TO migration_exporter"
 gate dirty_pre 1 gate_app --phase=pre
 expect_failing dirty_pre unresolved_failure
-details dirty_pre | grep -q '^golang-migrate public.schema_migrations: dirty at version 3$' || { details dirty_pre; fail "dirty version not named"; }
+grep -q '^golang-migrate public.schema_migrations: dirty at version 3$' <<<"$(details dirty_pre)" || { details dirty_pre; fail "dirty version not named"; }
 gate dirty_post 1 gate_app --phase=post
 expect_failing dirty_post unresolved_failure
 psql -q -v ON_ERROR_STOP=1 -d gate_app -c "DROP TABLE schema_migrations"
 gate repaired_pre 0 gate_app --phase=pre
 step "failed Flyway row and dirty golang-migrate: pre and post fail unresolved_failure only; 0 once repaired"
 
+# --- a deploy that did not land: the sources ship V3, whose transaction rolled back with its row.
+src=$work/migrations
+mkdir -p "$src"
+printf 'CREATE TABLE orders (id int PRIMARY KEY);\n' >"$src/V1__create_orders.sql"
+printf 'ALTER TABLE orders ADD COLUMN status text;\n' >"$src/V2__add_status.sql"
+psql -q -v ON_ERROR_STOP=1 -d gate_app -c "UPDATE flyway_schema_history SET checksum = CASE version
+  WHEN '1' THEN $(flyway_checksum "$src/V1__create_orders.sql") ELSE $(flyway_checksum "$src/V2__add_status.sql") END"
+cat >"$work/sources.toml" <<TOML
+[collectors.history]
+sources = [{ tool = "flyway", path = "$src" }]
+TOML
+gate sources_healthy 0 gate_app --phase=post --config.file="$work/sources.toml" --expect-version=2
+python3 -c 'import json,sys; r={c["name"]: c for c in json.load(open(sys.argv[1]))["checks"]}; assert r["pending"]["result"] == r["checksum_drift"]["result"] == "pass", r' \
+  "$work/sources_healthy.json" || fail "with sources paired, pending and checksum_drift should pass"
+printf 'ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n' >"$src/V3__add_shipped_at.sql"
+gate pending_post 1 gate_app --phase=post --config.file="$work/sources.toml"
+expect_failing pending_post pending
+grep -qx 'flyway public.flyway_schema_history: pending 3' <<<"$(details pending_post)" || { details pending_post; fail "the pending migration is not named"; }
+# Someone edits the applied V1: drift, and V3 still pending.
+printf 'CREATE TABLE orders (id bigint PRIMARY KEY);\n' >"$src/V1__create_orders.sql"
+gate drift_post 1 gate_app --phase=post --config.file="$work/sources.toml" --check.pending.limit=1
+expect_failing drift_post checksum_drift
+grep -qx 'flyway public.flyway_schema_history: drifted 1' <<<"$(details drift_post)" || { details drift_post; fail "the drifted migration is not named"; }
+rm -r "$src"
+gate sources_unreadable 2 gate_app --phase=post --config.file="$work/sources.toml"
+expect_failing sources_unreadable checksum_drift,pending
+python3 -c 'import json,sys; r={c["name"]: c for c in json.load(open(sys.argv[1]))["checks"]}; assert r["pending"]["result"] == "error", r' \
+  "$work/sources_unreadable.json" || fail "unreadable sources should be an error (could not look), not a pass"
+step "expected state: post fails pending naming V3, checksum_drift naming V1 (pending allowed 1); unreadable sources exit 2, not evaluated"
+
+# --- what a migration leaves behind: an invalid index (failed CONCURRENTLY), a NOT VALID constraint.
+psql -q -v ON_ERROR_STOP=1 -d gate_app -c "INSERT INTO orders VALUES (1, 'new'), (2, 'new')"
+psql -q -d gate_app -c "CREATE UNIQUE INDEX CONCURRENTLY orders_status_key ON orders (status)" 2>/dev/null \
+  && fail "the unique index on duplicate statuses was built"
+psql -q -v ON_ERROR_STOP=1 -d gate_app -c "ALTER TABLE orders ADD CONSTRAINT orders_status_set CHECK (status <> '') NOT VALID"
+gate leftovers_post 1 gate_app --phase=post
+expect_failing leftovers_post invalid_index,unvalidated_constraint
+grep -q '^index public.orders_status_key on orders is invalid' <<<"$(details leftovers_post)" || { details leftovers_post; fail "the invalid index is not named"; }
+grep -q '^constraint orders_status_set on public.orders is NOT VALID' <<<"$(details leftovers_post)" || { details leftovers_post; fail "the constraint is not named"; }
+gate leftovers_pre 0 gate_app --phase=pre
+psql -q -v ON_ERROR_STOP=1 -d gate_app -c "DROP INDEX orders_status_key; ALTER TABLE orders VALIDATE CONSTRAINT orders_status_set; DELETE FROM orders"
+gate leftovers_fixed 0 gate_app --phase=post
+step "leftovers: post fails invalid_index and unvalidated_constraint naming both; pre unaffected; 0 once fixed"
+
 # --- a logical slot (a CDC reader) lagging past --max-lag; --wait recovers when it catches up.
 psql -q -v ON_ERROR_STOP=1 -d gate_app -c "SELECT pg_create_logical_replication_slot('gate_app_reader', 'test_decoding')" >/dev/null
 psql -q -v ON_ERROR_STOP=1 -d gate_app -c "INSERT INTO orders SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g" >/dev/null
 gate lag_post 1 gate_app --phase=post --max-lag=256kB
 expect_failing lag_post replication_lag
-details lag_post | grep -q '^slot gate_app_reader is [0-9.]*MB behind$' || { details lag_post; fail "lagging slot not named"; }
+grep -q '^slot gate_app_reader is [0-9.]*MB behind$' <<<"$(details lag_post)" || { details lag_post; fail "lagging slot not named"; }
 gate lag_no_recovery 1 gate_app --phase=post --max-lag=256kB --wait=3s --wait.interval=1s
 expect_failing lag_no_recovery replication_lag
 grep -q '^check: attempt 1, .*waiting for replication_lag' "$work/lag_no_recovery.err" || { cat "$work/lag_no_recovery.err"; fail "no plain progress line"; }
@@ -234,7 +284,9 @@ assert len(cases) == 7 and all(case.is_passed for case in cases), [(c.name, c.re
 assert {c.classname for c in cases} == {"migration_exporter.check.pre.app"}
 failed = JUnitXml.fromfile(sys.argv[2])
 outcome = {case.name: type(case.result[0]).__name__ if case.result else "passed" for suite in failed for case in suite}
-assert outcome == {"expected_version": "Failure", "lock_queue": "passed"}, outcome
+assert outcome == {"expected_version": "Failure", "lock_queue": "passed", "checksum_drift": "Skipped",
+                   "pending": "Skipped", "invalid_index": "passed",
+                   "unvalidated_constraint": "passed"}, outcome
 PY
 step "config file: [[targets]] with \${GATE_PASSWORD}, [check] section; JUnit read by junitparser (7 passing cases; a Failure for expected_version)"
 

@@ -11,12 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/history_tools.bash"
 for tool in prometheus python3 jq; do require_tool "$tool" "Debian package ${tool/python3/python3}"; done
 started=$SECONDS
 
-flyway_checksum() { python3 -c '
-import re, sys, zlib
-text = open(sys.argv[1], encoding="utf-8").read().lstrip("\ufeff")
-crc = 0
-for line in re.split(r"\r\n|\r|\n", text): crc = zlib.crc32(line.encode(), crc)
-print(crc - (1 << 32) if crc >= 1 << 31 else crc)' "$1"; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib/flyway_checksum.bash"
 src_dir="$work/migrations"
 mkdir -p "$src_dir"
 printf 'CREATE TABLE accounts (id bigint PRIMARY KEY);\n' >"$src_dir/V1__create_accounts.sql"
