@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/collector.h"
+#include "core/default_config_file.h"
 #include "core/duration.h"
 
 namespace mexp {
@@ -137,13 +138,16 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
       return std::nullopt;
     }
   }
+  if (flags.config_file.empty()) flags.config_file = default_config_file();
   return flags;
 }
 
 std::string usage() {
   std::string text =
       "usage: migration_exporter [flags]\n"
-      "       migration_exporter check --phase=pre|post [flags]   (deploy gate: check --help)\n\n"
+      "       migration_exporter check --phase=pre|post [flags]   (deploy gate: check --help)\n"
+      "       migration_exporter healthcheck [--web.listen-address=A] [--web.config.file=F]\n"
+      "           (container probe: GET /healthz over HTTP or TLS; default: PID 1's flags)\n\n"
       "Prometheus exporter for PostgreSQL schema migrations.\n\n"
       "Flags:\n"
       "  --config.file=PATH           TOML configuration (targets, collectors). Without it, the "

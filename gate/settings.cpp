@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/default_config_file.h"
 #include "core/duration.h"
 
 namespace mexp::gate {
@@ -155,6 +156,7 @@ std::optional<GateSettings> load_gate_settings(const std::vector<std::string>& a
       flags.emplace_back(name, value);
     }
   }
+  if (settings.config_file.empty()) settings.config_file = default_config_file();
   read_section(settings.config_file, settings, errors);
 
   for (const auto& [name, value] : flags) {
