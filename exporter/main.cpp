@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "exporter/cli.h"
 #include "exporter/config.h"
+#include "exporter/healthcheck_command.h"
 #include "exporter/http_server.h"
 #include "exporter/poller.h"
 #include "exporter/reloader.h"
@@ -43,6 +44,8 @@ mexp::ConfigInputs config_inputs(const mexp::Flags& flags) {
 int main(int argc, char** argv) {
   if (argc > 1 && std::string_view(argv[1]) == "check")
     return mexp::gate::run_check_command(std::vector<std::string>(argv + 2, argv + argc));
+  if (argc > 1 && std::string_view(argv[1]) == "healthcheck")
+    return mexp::run_healthcheck_command(std::vector<std::string>(argv + 2, argv + argc));
   std::string error;
   const auto flags = mexp::parse_flags(std::vector<std::string>(argv + 1, argv + argc), error);
   if (!flags) {
