@@ -1,5 +1,6 @@
 // Lints the repository's Dockerfile: dockerfile-utils' validator with every rule as an error, then
-// the shape the project promises (two stages, slim runtime, non-root, probe, labels, entrypoint).
+// the shape the project promises (two stages, a scratch runtime with no shell, non-root, the
+// binary's own probe, labels, exec-form entrypoint).
 // Usage: node lint_dockerfile.mjs <repo root>
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
@@ -38,8 +39,8 @@ if (stages.length !== 2) fail(1, `expected a build and a runtime stage, found ${
 const [buildFrom, runtimeFrom] = stages;
 if (buildFrom && imageOf(buildFrom) !== "debian:bookworm")
   fail(lineOf(buildFrom), `build stage must start from debian:bookworm, not ${imageOf(buildFrom)}`);
-if (runtimeFrom && imageOf(runtimeFrom) !== "debian:bookworm-slim")
-  fail(lineOf(runtimeFrom), `runtime stage must start from debian:bookworm-slim, not ${imageOf(runtimeFrom)}`);
+if (runtimeFrom && imageOf(runtimeFrom) !== "scratch")
+  fail(lineOf(runtimeFrom), `runtime stage must start from scratch (only what the binary loads), not ${imageOf(runtimeFrom)}`);
 
 const runtimeStart = runtimeFrom ? lineOf(runtimeFrom) : Infinity;
 const all = dockerfile.getInstructions();
@@ -51,6 +52,12 @@ if (!inBuild.some((i) => i.getKeyword() === "RUN" && /ME_DEPS_BUILD_ONLY=1 scrip
   fail(lineOf(buildFrom), "build stage must install its packages with ME_DEPS_BUILD_ONLY=1 scripts/install-deps.sh");
 if (!inBuild.some((i) => i.getKeyword() === "RUN" && /-DME_TESTS=OFF/.test(i.getRawArgumentsContent())))
   fail(lineOf(buildFrom), "build stage must configure with -DME_TESTS=OFF");
+if (!inBuild.some((i) => i.getKeyword() === "RUN" && /scripts\/container-rootfs\.sh \S+ \/rootfs/.test(i.getRawArgumentsContent())))
+  fail(lineOf(buildFrom), "build stage must lay out /rootfs with scripts/container-rootfs.sh");
+// A scratch stage has no shell: a RUN or a shell-form command there cannot work.
+for (const run of find(inRuntime, "RUN")) fail(lineOf(run), "the runtime stage has no shell: no RUN");
+if (!find(inRuntime, "COPY").some((c) => c.getFromFlag() && /^\/rootfs\/?$/.test(c.getArguments().map((a) => a.getValue()).filter((v) => !v.startsWith("--"))[0] ?? "")))
+  fail(runtimeStart, "the runtime stage must COPY --from=build /rootfs/ /");
 
 const user = find(inRuntime, "USER").at(-1);
 if (!user) fail(runtimeStart, "runtime stage has no USER");
@@ -62,19 +69,25 @@ if (!exposed.includes("10211")) fail(runtimeStart, "runtime stage must EXPOSE 10
 
 const healthcheck = find(inRuntime, "HEALTHCHECK")[0];
 if (!healthcheck) fail(runtimeStart, "runtime stage has no HEALTHCHECK");
-else if (!/healthcheck/.test(healthcheck.getRawArgumentsContent()))
-  fail(lineOf(healthcheck), "HEALTHCHECK must run the /healthz probe script");
+else if (!/CMD \["\/usr\/bin\/migration_exporter", "healthcheck"\]/.test(healthcheck.getRawArgumentsContent()))
+  fail(lineOf(healthcheck), 'HEALTHCHECK must be the exec form CMD ["/usr/bin/migration_exporter", "healthcheck"] (no shell in the image)');
 
 for (const keyword of ["ENTRYPOINT", "CMD"]) {
   const instruction = find(inRuntime, keyword).at(-1);
   if (!instruction) fail(runtimeStart, `runtime stage has no ${keyword}`);
   else if (!instruction.getRawArgumentsContent().trim().startsWith("["))
     fail(lineOf(instruction), `${keyword} must use the exec (JSON) form so signals reach the exporter`);
+  else if (keyword === "ENTRYPOINT" && !/^\["\/usr\/bin\/migration_exporter"\]$/.test(instruction.getRawArgumentsContent().trim()))
+    fail(lineOf(instruction), 'ENTRYPOINT must be ["/usr/bin/migration_exporter"]: PID 1 is the exporter');
 }
 
 const labels = new Set(find(inRuntime, "LABEL").flatMap((i) => i.getProperties().map((p) => p.getName())));
 for (const label of ["title", "description", "version", "revision", "created"].map((n) => `org.opencontainers.image.${n}`))
   if (!labels.has(label)) fail(runtimeStart, `missing OCI label ${label}`);
+
+const env = new Map(find(inRuntime, "ENV").flatMap((i) => i.getProperties().map((p) => [p.getName(), p.getValue()])));
+if (env.get("MIGRATION_EXPORTER_DEFAULT_CONFIG") !== "/etc/migration_exporter/config.toml")
+  fail(runtimeStart, "the runtime stage must set MIGRATION_EXPORTER_DEFAULT_CONFIG=/etc/migration_exporter/config.toml");
 
 // Every file copied from the build context must exist (COPY --from copies from a stage).
 for (const copy of find(all, "COPY")) {
