@@ -8,3 +8,6 @@ APT_PACKAGES+=(nodejs postgresql-client-15 prometheus)
 # separate npm package (asking for it next to the bundled one would conflict).
 command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)
 NPM_DIRS+=("$deploy_root/tests/tools/deploy")
+# kubectl (for kubectl kustomize in the kustomize_overlays check) comes with the machine image, not
+# from here: Debian bookworm's kubernetes-client is 1.20, whose kustomize v2 cannot read the
+# overlays (and its /usr/bin/kubectl would clash with the image's). The check fails if it is missing.
