@@ -6,6 +6,7 @@
 # multi-arch: `docker buildx build --platform linux/amd64,linux/arm64 .` (README, Container image).
 
 ARG BUILD_IMAGE=debian:bookworm
+ARG SHELL_IMAGE=debian:bookworm-slim
 
 FROM ${BUILD_IMAGE} AS build
 WORKDIR /src
@@ -26,6 +27,21 @@ RUN cmake -S . -B /build -G Ninja -DCMAKE_BUILD_TYPE=Release -DME_TESTS=OFF -DME
  && cmake --install /build --prefix /out/usr --strip \
  && /out/usr/bin/migration_exporter --version \
  && scripts/container-rootfs.sh /out/usr/bin/migration_exporter /rootfs
+
+# The same binary and libraries on bookworm-slim, for CI systems that run a job's script with the
+# image's own shell (GitLab CI's `script:`, deploy/gate/gitlab-ci.yml): `--target=shell`, tagged
+# `…-shell`. The default image (the last stage) has no shell.
+FROM ${SHELL_IMAGE} AS shell
+COPY --from=build /rootfs/usr/bin/migration_exporter /usr/bin/migration_exporter
+COPY --from=build /rootfs/usr/lib/ /usr/lib/
+COPY --from=build /rootfs/usr/share/zoneinfo/ /usr/share/zoneinfo/
+COPY --from=build /rootfs/etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+RUN useradd --uid 10211 --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin migration_exporter \
+ && /usr/bin/migration_exporter --version
+ENV MIGRATION_EXPORTER_DEFAULT_CONFIG=/etc/migration_exporter/config.toml
+USER 10211:10211
+ENTRYPOINT ["/usr/bin/migration_exporter"]
 
 FROM scratch
 COPY --from=build /rootfs/ /

@@ -35,16 +35,21 @@ const imageOf = (from) => {
   return variable ? argDefault(variable[1]) : image;
 };
 
-if (stages.length !== 2) fail(1, `expected a build and a runtime stage, found ${stages.length} FROM`);
-const [buildFrom, runtimeFrom] = stages;
+// build, the shell variant (--target=shell, for GitLab CI scripts), and the default runtime last.
+if (stages.length !== 3) fail(1, `expected build, shell and runtime stages, found ${stages.length} FROM`);
+const [buildFrom, shellFrom, runtimeFrom] = stages;
 if (buildFrom && imageOf(buildFrom) !== "debian:bookworm")
   fail(lineOf(buildFrom), `build stage must start from debian:bookworm, not ${imageOf(buildFrom)}`);
+if (shellFrom && (imageOf(shellFrom) !== "debian:bookworm-slim" || shellFrom.getBuildStage() !== "shell"))
+  fail(lineOf(shellFrom), "the second stage must be `FROM debian:bookworm-slim AS shell`");
 if (runtimeFrom && imageOf(runtimeFrom) !== "scratch")
   fail(lineOf(runtimeFrom), `runtime stage must start from scratch (only what the binary loads), not ${imageOf(runtimeFrom)}`);
 
 const runtimeStart = runtimeFrom ? lineOf(runtimeFrom) : Infinity;
 const all = dockerfile.getInstructions();
-const inBuild = all.filter((i) => lineOf(i) < runtimeStart);
+const shellStart = shellFrom ? lineOf(shellFrom) : runtimeStart;
+const inBuild = all.filter((i) => lineOf(i) < shellStart);
+const inShell = all.filter((i) => lineOf(i) >= shellStart && lineOf(i) < runtimeStart);
 const inRuntime = all.filter((i) => lineOf(i) >= runtimeStart);
 const find = (list, keyword) => list.filter((i) => i.getKeyword() === keyword);
 
@@ -85,6 +90,13 @@ const labels = new Set(find(inRuntime, "LABEL").flatMap((i) => i.getProperties()
 for (const label of ["title", "description", "version", "revision", "created"].map((n) => `org.opencontainers.image.${n}`))
   if (!labels.has(label)) fail(runtimeStart, `missing OCI label ${label}`);
 
+const shellUser = find(inShell, "USER").at(-1);
+if (!shellUser || shellUser.getRawArgumentsContent().trim() !== user?.getRawArgumentsContent().trim())
+  fail(shellStart, "the shell stage must run as the same numeric USER as the runtime stage");
+const shellEntrypoint = find(inShell, "ENTRYPOINT").at(-1);
+if (!shellEntrypoint || !/^\["\/usr\/bin\/migration_exporter"\]$/.test(shellEntrypoint.getRawArgumentsContent().trim()))
+  fail(shellStart, 'the shell stage must have ENTRYPOINT ["/usr/bin/migration_exporter"]');
+
 const env = new Map(find(inRuntime, "ENV").flatMap((i) => i.getProperties().map((p) => [p.getName(), p.getValue()])));
 if (env.get("MIGRATION_EXPORTER_DEFAULT_CONFIG") !== "/etc/migration_exporter/config.toml")
   fail(runtimeStart, "the runtime stage must set MIGRATION_EXPORTER_DEFAULT_CONFIG=/etc/migration_exporter/config.toml");
@@ -102,5 +114,5 @@ if (problems.length) {
   process.exit(1);
 }
 console.log(`Dockerfile: dockerfile-utils reports nothing with every rule at error; ${stages.length} stages ` +
-  `(${imageOf(buildFrom)} -> ${imageOf(runtimeFrom)}), USER ${user.getRawArgumentsContent().trim()}, ` +
+  `(${imageOf(buildFrom)} -> ${imageOf(runtimeFrom)}, shell variant ${imageOf(shellFrom)}), USER ${user.getRawArgumentsContent().trim()}, ` +
   `EXPOSE ${exposed.join(" ")}, HEALTHCHECK, exec-form ENTRYPOINT/CMD, ${labels.size} labels, COPY sources exist`);
