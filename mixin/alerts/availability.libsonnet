@@ -13,7 +13,7 @@ local a = import '../lib/alerts.libsonnet';
           c,
           'MigrationExporterPostgreSQLDown',
           'critical',
-          'pg_up{%(sel)s} == 0' % v,
+          'migration_exporter_database_up{%(sel)s} == 0' % v,
           'PostgreSQL database {{ $labels.datname }} is unreachable',
           |||
             migration_exporter instance {{ $labels.instance }} has not been able to connect to database

@@ -22,11 +22,11 @@ local g = import '../lib/grafana.libsonnet';
                       'Exporter instance (one per sidecar)'),
       g.queryVariable('target',
                       'Target',
-                      'label_values(pg_up{%(exporter)s}, target)' % s,
+                      'label_values(migration_exporter_database_up{%(exporter)s}, target)' % s,
                       'Exporter target (the `target` label exists only when one exporter watches several databases; All also matches series without it)'),
       g.queryVariable('datname',
                       'Database',
-                      'label_values(pg_up{%(target)s}, datname)' % s,
+                      'label_values(migration_exporter_database_up{%(target)s}, datname)' % s,
                       'PostgreSQL database (datname label)'),
     ],
 

@@ -27,8 +27,8 @@ local common = import 'common.libsonnet';
           g.row('Right now'),
           g.stat(
             'PostgreSQL reachable',
-            'pg_up: whether the exporter could connect to and query every selected database at its last poll (down if any is unreachable).',
-            'min(pg_up{%(db)s})' % s,
+            'migration_exporter_database_up (pg_up under our own name, exported in companion mode too): whether the exporter could connect to and query every selected database at its last poll (down if any is unreachable).',
+            'min(migration_exporter_database_up{%(db)s})' % s,
             thresholds=[['red', null], ['green', 1]],
             mappings=g.valueMap([['0', 'down', 'red'], ['1', 'up', 'green']]),
           ),
