@@ -1,5 +1,6 @@
 // The JSON report (schema: gate/check-report.schema.json, schema_version 1). Field names and
 // meanings are stable; a change that breaks a reader bumps schema_version.
+#include "core/json_string.h"
 #include "core/metric_builder.h"
 #include "gate/report.h"
 
@@ -7,37 +8,9 @@ namespace mexp::gate {
 namespace {
 
 std::string quoted(const std::string& raw) {
-  const std::string text = valid_utf8(raw);
-  std::string out = "\"";
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          static const char* hex = "0123456789abcdef";
-          out += "\\u00";
-          out += hex[(c >> 4) & 0xf];
-          out += hex[c & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
+  std::string out;
+  append_json_string(out, valid_utf8(raw));
+  return out;
 }
 
 std::string number(double value) {
