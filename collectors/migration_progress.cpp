@@ -12,10 +12,11 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <sstream>
 
 #include "collectors/blocking_graph.h"
+#include "collectors/migration_live_facts.h"
 #include "collectors/migration_locks.h"
+#include "collectors/migration_progress_options.h"
 #include "core/collector.h"
 #include "core/log.h"
 
@@ -24,120 +25,7 @@ namespace {
 
 using TimePoint = std::chrono::system_clock::time_point;
 
-struct Options {
-  bool auto_detect = true;
-  bool read_lock_tables = true;
-  std::chrono::milliseconds stale_lock_after{std::chrono::minutes(10)};
-  struct ExplicitTable {
-    const ToolLock* tool;
-    std::string schema, table;
-  };
-  std::vector<ExplicitTable> tables;
-};
-
-// Rows of the live statement (row_kind, pid, c1..c4, n1, n2):
-//   database  c1 = current_database(), c2 = hex SHA-256 of it (PostgreSQL 11+, else NULL)
-//   table     a table whose name a tool uses: c1 = schema, c2 = name, c3 = which of the columns
-//             asked for ($2) it has, comma-joined, c4 = pids holding ACCESS EXCLUSIVE on it,
-//             n1 = ACCESS EXCLUSIVE requests on it (granted or waiting), n2 = 1 if readable
-//   session   a backend connected to this database: c1 = backend_xid, c2 = client address,
-//             c3 = client host name, c4 = advisory locks it holds here ("classid:objid:objsubid",
-//             comma-joined), n1 = age of its open transaction in seconds, n2 = backend_start
-//   waiter    a backend anywhere waiting for a lock: c1 = pg_blocking_pids (comma-joined),
-//             n1 = seconds waited (from pg_locks.waitstart; before PostgreSQL 14 from the waiting
-//             statement's start, an upper bound)
-std::string live_statement(int server_version) {
-  const std::string waitstart = server_version >= 140000 ? "l.waitstart" : "NULL::timestamptz";
-  const std::string sha256 =
-      server_version >= 110000
-          ? "encode(pg_catalog.sha256(convert_to(pg_catalog.current_database(), 'UTF8')), 'hex')"
-          : "NULL::text";
-  return "WITH this_database AS ("
-         "  SELECT d.oid, d.datname FROM pg_catalog.pg_database d"
-         "  WHERE d.datname = pg_catalog.current_database()), "
-         "lock_rows AS MATERIALIZED ("
-         "  SELECT l.locktype, l.database, l.relation, l.classid, l.objid, l.objsubid, l.mode,"
-         "    l.granted, l.pid, " +
-         waitstart +
-         " AS waitstart"
-         "  FROM pg_catalog.pg_locks l"
-         "  WHERE l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()), "
-         "candidate_tables AS ("
-         "  SELECT c.oid, n.nspname, c.relname,"
-         "    pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
-         "      AND pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable,"
-         "    (SELECT string_agg(a.attname, ',') FROM pg_catalog.pg_attribute a"
-         "      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
-         "        AND a.attname = ANY($2::text[])) AS columns"
-         "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-         "  WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p')), "
-         "exclusive_locks AS ("
-         "  SELECT l.relation, l.pid, l.granted FROM lock_rows l JOIN this_database d"
-         "    ON l.database = d.oid"
-         "  WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'), "
-         "advisory_locks AS ("
-         "  SELECT l.pid, string_agg(l.classid || ':' || l.objid || ':' || l.objsubid, ',') AS held"
-         "  FROM lock_rows l JOIN this_database d ON l.database = d.oid"
-         "  WHERE l.locktype = 'advisory' AND l.granted GROUP BY l.pid) "
-         "SELECT 'database' AS row_kind, NULL::int AS pid, d.datname::text AS c1, " +
-         sha256 +
-         " AS c2, NULL::text AS c3, NULL::text AS c4, NULL::float8 AS n1, NULL::float8 AS n2"
-         "  FROM this_database d "
-         "UNION ALL "
-         "SELECT 'table', NULL, t.nspname::text, t.relname::text, t.columns,"
-         "  (SELECT string_agg(e.pid::text, ',') FROM exclusive_locks e"
-         "    WHERE e.relation = t.oid AND e.granted),"
-         "  (SELECT count(*) FROM exclusive_locks e WHERE e.relation = t.oid)::float8,"
-         "  CASE WHEN t.readable THEN 1 ELSE 0 END::float8"
-         "  FROM candidate_tables t "
-         "UNION ALL "
-         "SELECT 'session', a.pid, a.backend_xid::text, host(a.client_addr), a.client_hostname,"
-         "  h.held, EXTRACT(EPOCH FROM now() - a.xact_start)::float8,"
-         "  EXTRACT(EPOCH FROM a.backend_start)::float8"
-         "  FROM pg_catalog.pg_stat_activity a JOIN this_database d ON a.datid = d.oid"
-         "  LEFT JOIN advisory_locks h ON h.pid = a.pid"
-         "  WHERE a.pid <> pg_catalog.pg_backend_pid() "
-         "UNION ALL "
-         "SELECT 'waiter', w.pid, array_to_string(pg_catalog.pg_blocking_pids(w.pid), ','), NULL,"
-         "  NULL, NULL,"
-         "  GREATEST(0, EXTRACT(EPOCH FROM now() - coalesce(w.waitstart, a.query_start, now())))"
-         "::float8, NULL"
-         "  FROM lock_rows w LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = w.pid"
-         "  WHERE NOT w.granted";
-}
-
-struct Session {
-  std::string xid, client_addr, client_hostname;
-  std::set<std::string> advisory_locks;
-  std::optional<double> transaction_age;
-  double backend_start = 0;
-};
-
-struct FoundTable {
-  std::string schema, name;
-  std::set<std::string> columns;
-  std::vector<int> exclusive_holders;
-  bool exclusive_requested = false;
-  bool readable = false;
-};
-
-struct LiveFacts {
-  DatabaseFacts database;
-  std::vector<FoundTable> tables;
-  std::map<int, Session> sessions;
-  std::map<int, double> wait_seconds;  // by waiting pid
-  BlockingGraph graph;
-};
-
-std::set<std::string> split(std::string_view text, char separator) {
-  std::set<std::string> items;
-  std::string item;
-  std::istringstream stream{std::string(text)};
-  while (std::getline(stream, item, separator)) {
-    if (!item.empty()) items.insert(item);
-  }
-  return items;
-}
+using Options = MigrationProgressOptions;
 
 bool matches(const TableShape& shape, const FoundTable& table) {
   if (table.name != shape.name) return false;
@@ -191,7 +79,7 @@ class MigrationProgressCollector : public Collector {
   }
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
-    const LiveFacts facts = read_live_facts(context.session);
+    const LiveFacts facts = read_live_facts(context.session, table_names_, columns_);
     std::map<LabelKey, Observation> observations;
     std::set<std::string> seen_keys;
     const auto observe = [&](LabelKey key, Observation observation) {
@@ -293,38 +181,6 @@ class MigrationProgressCollector : public Collector {
  private:
   using HeldSeconds = std::function<double(const std::string&, double)>;
 
-  LiveFacts read_live_facts(PgSession& session) {
-    auto result = session.query(live_statement(session.server_version()),
-                                {pg_text_array(table_names_), pg_text_array(columns_)});
-    const int kind = result.column("row_kind"), pid = result.column("pid"),
-              c1 = result.column("c1"), c2 = result.column("c2"), c3 = result.column("c3"),
-              c4 = result.column("c4"), n1 = result.column("n1"), n2 = result.column("n2");
-    LiveFacts facts;
-    for (int row = 0; row < result.rows(); ++row) {
-      const std::string_view row_kind = result.text(row, kind);
-      if (row_kind == "database") {
-        facts.database = {std::string(result.text(row, c1)), std::string(result.text(row, c2))};
-      } else if (row_kind == "table") {
-        FoundTable table{std::string(result.text(row, c1)), std::string(result.text(row, c2)),
-                         split(result.text(row, c3), ','),  {},
-                         result.number(row, n1) > 0,        result.number(row, n2) > 0};
-        for (const auto& holder : split(result.text(row, c4), ','))
-          table.exclusive_holders.push_back(std::stoi(holder));
-        facts.tables.push_back(std::move(table));
-      } else if (row_kind == "session") {
-        facts.sessions[static_cast<int>(result.number(row, pid))] = {
-            std::string(result.text(row, c1)), std::string(result.text(row, c2)),
-            std::string(result.text(row, c3)), split(result.text(row, c4), ','),
-            result.optional_number(row, n1),   result.number(row, n2)};
-      } else if (row_kind == "waiter") {
-        const int waiter = static_cast<int>(result.number(row, pid));
-        facts.graph.add_waiter(waiter, parse_pid_list(result.text(row, c1)));
-        facts.wait_seconds[waiter] = result.number(row, n1);
-      }
-    }
-    return facts;
-  }
-
   std::vector<const FoundTable*> found_tables(const ToolLock& tool, const LiveFacts& facts) const {
     std::vector<const FoundTable*> found;
     for (const auto& table : facts.tables) {
@@ -410,10 +266,10 @@ class MigrationProgressCollector : public Collector {
     observation.reports_staleness = true;
     const bool locked = rows.boolean(row, 1);
     const auto locked_for = rows.optional_number(row, 2);
-    const auto updaters = split(rows.text(row, 5), ',');
+    const auto updaters = split_list(rows.text(row, 5), ',');
     std::set<std::string> owner_addresses, owner_hosts;
     if (locked && tool.reading.owner_names_client) {
-      for (const auto& owner : split(rows.text(row, 3), '\n')) {
+      for (const auto& owner : split_list(rows.text(row, 3), '\n')) {
         auto [host, address] = owner_host_and_address(owner);
         if (!host.empty()) owner_hosts.insert(host);
         if (!address.empty()) owner_addresses.insert(address);
@@ -514,62 +370,7 @@ class MigrationProgressCollector : public Collector {
 };
 
 std::unique_ptr<Collector> make_migration_progress_collector(CollectorOptions& options) {
-  Options parsed;
-  parsed.auto_detect = options.get_bool("auto_detect", true);
-  parsed.read_lock_tables = options.get_bool("read_lock_tables", true);
-  parsed.stale_lock_after = options.get_duration("stale_lock_after", parsed.stale_lock_after);
-  if (parsed.stale_lock_after.count() <= 0) options.error("stale_lock_after", "must be positive");
-  const auto* node = options.get_node("tables");
-  if (node == nullptr) return std::make_unique<MigrationProgressCollector>(std::move(parsed));
-  const auto* array = node->as_array();
-  if (array == nullptr) {
-    options.error_at(*node, "tables",
-                     "must be an array of tables: [{ tool = \"flyway\", schema = \"app\", "
-                     "table = \"...\" }]");
-    return std::make_unique<MigrationProgressCollector>(std::move(parsed));
-  }
-  int index = 0;
-  for (const auto& element : *array) {
-    const std::string key = "tables[" + std::to_string(index++) + "]";
-    const auto* entry = element.as_table();
-    if (entry == nullptr) {
-      options.error_at(element, key, "must be a table with tool, schema and table");
-      continue;
-    }
-    std::map<std::string, std::string> fields;
-    bool complete = true;
-    for (const char* field : {"tool", "schema", "table"}) {
-      const auto* value = entry->get(field);
-      if (value == nullptr || !value->is_string() || value->value<std::string>()->empty()) {
-        options.error_at(element, key + "." + field, "is required (a non-empty string)");
-        complete = false;
-      } else {
-        fields[field] = *value->value<std::string>();
-      }
-    }
-    for (const auto& [field, value] : *entry) {
-      if (field != "tool" && field != "schema" && field != "table")
-        options.error_at(value, key + "." + std::string(field.str()), "unknown key");
-    }
-    if (!complete) continue;
-    const ToolLock* tool = nullptr;
-    std::string configurable;
-    for (const auto& candidate : tool_locks()) {
-      if (candidate.kind != LockKind::advisory_table && candidate.kind != LockKind::lock_table)
-        continue;
-      if (candidate.tool == fields["tool"]) tool = &candidate;
-      configurable += (configurable.empty() ? "" : ", ") + candidate.tool;
-    }
-    if (tool == nullptr) {
-      options.error_at(
-          *entry->get("tool"), key + ".tool",
-          "'" + fields["tool"] +
-              "' has no table-specific lock to configure (tools with one: " + configurable + ")");
-      continue;
-    }
-    parsed.tables.push_back({tool, fields["schema"], fields["table"]});
-  }
-  return std::make_unique<MigrationProgressCollector>(std::move(parsed));
+  return std::make_unique<MigrationProgressCollector>(read_migration_progress_options(options));
 }
 
 const bool registered = register_collector({

@@ -1,0 +1,49 @@
+// What the migration_progress collector reads in one statement per poll: the database, the tables
+// whose names a migration tool uses, the sessions connected here and the lock waiters anywhere.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collectors/blocking_graph.h"
+#include "collectors/migration_locks.h"
+#include "core/pg_session.h"
+
+namespace mexp {
+
+struct LiveSession {
+  std::string xid, client_addr, client_hostname;
+  std::set<std::string> advisory_locks;
+  std::optional<double> transaction_age;
+  double backend_start = 0;
+};
+
+struct FoundTable {
+  std::string schema, name;
+  std::set<std::string> columns;
+  std::vector<int> exclusive_holders;
+  bool exclusive_requested = false;
+  bool readable = false;
+};
+
+struct LiveFacts {
+  DatabaseFacts database;
+  std::vector<FoundTable> tables;
+  std::map<int, LiveSession> sessions;
+  std::map<int, double> wait_seconds;  // by waiting pid
+  BlockingGraph graph;
+};
+
+// Runs the live statement: `table_names` are the tables to look for, `columns` the columns whose
+// presence tells the tools' tables apart.
+LiveFacts read_live_facts(PgSession& session, const std::set<std::string>& table_names,
+                          const std::set<std::string>& columns);
+
+// "a,b,,c" → {a, b, c}.
+std::set<std::string> split_list(std::string_view text, char separator);
+
+}  // namespace mexp
