@@ -23,6 +23,16 @@ void ColumnFamilies::add_row(const PgResult& result, int row, const Labels& labe
   }
 }
 
+std::vector<prometheus::MetricFamily> ColumnFamilies::of_rows(std::span<const ColumnMetric> metrics,
+                                                              const PgResult& result,
+                                                              const Labels& labels) {
+  ColumnFamilies columns(metrics);
+  for (int row = 0; row < result.rows(); ++row) columns.add_row(result, row, labels);
+  std::vector<prometheus::MetricFamily> families;
+  columns.move_into(families);
+  return families;
+}
+
 void ColumnFamilies::move_into(std::vector<prometheus::MetricFamily>& out) {
   for (auto& family : families_) out.push_back(std::move(family));
   families_.clear();

@@ -29,6 +29,11 @@ class ColumnFamilies {
   void add_row(const PgResult& result, int row, const Labels& labels);
   // Appends the families to `out` (each once, empty or not).
   void move_into(std::vector<prometheus::MetricFamily>& out);
+  // Every row of `result` with the same labels: the whole collect() of a collector that reads one
+  // server-wide view (pg_stat_bgwriter, pg_stat_archiver, pg_stat_checkpointer).
+  static std::vector<prometheus::MetricFamily> of_rows(std::span<const ColumnMetric> metrics,
+                                                       const PgResult& result,
+                                                       const Labels& labels);
   // The family names, for CollectorInfo::postgres_exporter_families.
   static std::vector<std::string> names(std::span<const ColumnMetric> metrics);
 

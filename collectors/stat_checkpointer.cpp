@@ -49,13 +49,8 @@ class StatCheckpointerCollector final : public Collector {
  public:
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
     if (context.session.server_version() < 170000) return {};
-    const auto result = context.session.query(kStatement);
-    ColumnFamilies columns(kColumns);
-    const auto labels = server_labels(context.base_labels);
-    for (int row = 0; row < result.rows(); ++row) columns.add_row(result, row, labels);
-    std::vector<prometheus::MetricFamily> families;
-    columns.move_into(families);
-    return families;
+    return ColumnFamilies::of_rows(kColumns, context.session.query(kStatement),
+                                   server_labels(context.base_labels));
   }
 };
 
