@@ -179,10 +179,15 @@ std::string usage() {
       "own.\n"
       "  --check-config               Validate the configuration, print every error, and exit.\n"
       "  --version                    Print the version and exit.\n\n"
-      "Collectors (enable or tune them in [collectors.<name>]):\n";
+      "Collectors (enable or tune them in [collectors.<name>]; the second column is how often\n"
+      "each runs by default, `poll` meaning --poll.interval; README's Refresh cadence table says\n"
+      "what refreshes more slowly inside a collector):\n";
   for (const auto& info : registered_collectors()) {
+    const std::string every =
+        info.default_interval.count() == 0 ? "poll" : format_duration(info.default_interval);
     text += "  " + info.name + std::string(info.name.size() < 28 ? 29 - info.name.size() : 1, ' ') +
-            (info.enabled_by_default ? "[on]  " : "[off] ") + info.description + "\n";
+            (info.enabled_by_default ? "[on]  " : "[off] ") + every +
+            std::string(every.size() < 6 ? 6 - every.size() : 1, ' ') + info.description + "\n";
   }
   return text;
 }
