@@ -25,7 +25,12 @@ import procs
 import report
 
 ROLES = {"ours_default": "bench_ours_default", "ours_uncapped": "bench_ours_uncapped",
-         "peer": "bench_peer"}
+         "ours_hourly": "bench_ours_hourly", "peer": "bench_peer"}
+
+# The defaults the hourly window is built around (README, per-family cadence): a poll every 15 s,
+# sizes and the slow collectors every minute, the tables/indexes ranking every 5 minutes.
+DEFAULT_POLL_S = 15
+LONGEST_CADENCE_S = 300
 
 
 def free_port():
@@ -55,6 +60,9 @@ class Bench:
         return {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "revision": revision, "cores": os.cpu_count(), "kernel": platform.release(),
                 "poll_interval_s": self.options.poll_interval, "idle_window_s": self.options.idle,
+                "hourly_window_s": self.options.hourly_window,
+                "peer_scrape_interval_s": self.options.peer_scrape_interval,
+                "peer_replicas": self.options.peer_replicas,
                 "wrk": {"seconds": self.options.wrk_seconds, "connections": self.options.connections,
                         "threads": self.options.threads},
                 "history_rows": self.options.history, "idle_clients": self.options.clients,
@@ -163,6 +171,44 @@ class Bench:
         self.record(entry)
         return plain, compressed
 
+    # ---- ours at the shipped defaults, over an hour's worth of cadences --------------------------
+    def run_ours_hourly(self, tables):
+        """migration_exporter exactly as shipped (no config, no interval override): its database
+        time over a window of whole cadences, scaled to an hour. The window starts one poll after
+        the start-up poll (which ranks and sizes everything) and lasts LONGEST_CADENCE_S, so it
+        holds exactly one ranking, one sizing per minute and one poll per 15 s, as any hour holds
+        twelve, sixty and 240."""
+        label, role = "ours_hourly", ROLES["ours_hourly"]
+        port = free_port()
+        argv = [self.options.binary, f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
+        env = dict(os.environ, DATA_SOURCE_NAME=self.cluster.tcp_dsn(role))
+        server = self.started(f"{label}_N{tables}", argv, env)
+        entry = {"server": "ours", "variant": "hourly", "label": label, "N": tables,
+                 "load_avg_start": procs.load_average()}
+        try:
+            measure.wait_http(port, "/readyz", 300, server.alive)
+            time.sleep(DEFAULT_POLL_S + 5)
+            self.cluster.reset_statements()
+            began = time.monotonic()
+            time.sleep(self.options.hourly_window)
+            elapsed = time.monotonic() - began
+            statements = self.cluster.statements(role)
+            db_ms = sum(ms for _, ms, _ in statements)
+            calls = sum(c for c, _, _ in statements)
+            polls = elapsed / DEFAULT_POLL_S
+            entry["hourly"] = {
+                "window_s": round(elapsed, 1), "db_ms": round(db_ms, 1), "statements": calls,
+                "db_ms_per_hour": round(db_ms * 3600 / elapsed, 1),
+                "statements_per_hour": round(calls * 3600 / elapsed),
+                "db_ms_per_poll": round(db_ms / polls, 2),
+                "top": [[c, round(ms, 2), q[:160]] for c, ms, q in
+                        sorted(statements, key=lambda row: -row[1])[:8]]}
+            log(f"{label} N={tables}: {entry['hourly']['db_ms_per_hour']} DB ms per hour at the "
+                f"defaults ({calls} statements in {elapsed:.0f} s)")
+        finally:
+            server.stop()
+        self.record(entry)
+
     # ---- the static floor ------------------------------------------------------------------------------
     def run_floor(self, tables, variant, plain, compressed):
         label = f"floor_{variant}"
@@ -270,6 +316,8 @@ class Bench:
             for variant in self.options.variants:
                 plain, compressed = self.run_ours(tables, variant)
                 self.run_floor(tables, variant, plain, compressed)
+            if self.options.hourly_window > 0:
+                self.run_ours_hourly(tables)
             if not self.options.no_peer:
                 self.run_peer(tables)
         self.results["meta"]["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
@@ -308,6 +356,12 @@ def main():
     parser.add_argument("--poll-interval", type=int, default=5)
     parser.add_argument("--idle", type=int, default=30)
     parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--hourly-window", type=int, default=300, metavar="SECONDS",
+                        help="ours at its shipped defaults for this long (a multiple of 300 s "
+                             "holds whole cadences; 0 skips it)")
+    parser.add_argument("--peer-scrape-interval", type=int, default=15)
+    parser.add_argument("--peer-replicas", type=int, default=2,
+                        help="Prometheus servers scraping the peer (the usual HA pair)")
     parser.add_argument("--hold", type=int, default=0, metavar="SECONDS",
                         help="only build the shape at the largest N and keep it up (profiling)")
     options = parser.parse_args()
