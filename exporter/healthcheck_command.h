@@ -1,5 +1,5 @@
-// `migration_exporter healthcheck`: the container's HEALTHCHECK, built in so that the image needs no
-// shell and no HTTP client, and so that it speaks TLS when the web config turns TLS on.
+// `migration_exporter healthcheck`: the container's HEALTHCHECK, built in so that the image needs
+// no shell and no HTTP client, and so that it speaks TLS when the web config turns TLS on.
 #pragma once
 
 #include <string>
