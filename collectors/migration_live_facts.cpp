@@ -102,9 +102,12 @@ LiveFacts read_live_facts(PgSession& session, const std::set<std::string>& table
     if (row_kind == "database") {
       facts.database = {std::string(result.text(row, c1)), std::string(result.text(row, c2))};
     } else if (row_kind == "table") {
-      FoundTable table{std::string(result.text(row, c1)), std::string(result.text(row, c2)),
-                       split_list(result.text(row, c3), ','),  {},
-                       result.number(row, n1) > 0,        result.number(row, n2) > 0};
+      FoundTable table{std::string(result.text(row, c1)),
+                       std::string(result.text(row, c2)),
+                       split_list(result.text(row, c3), ','),
+                       {},
+                       result.number(row, n1) > 0,
+                       result.number(row, n2) > 0};
       for (const auto& holder : split_list(result.text(row, c4), ','))
         table.exclusive_holders.push_back(std::stoi(holder));
       facts.tables.push_back(std::move(table));
