@@ -3,7 +3,8 @@
 # migrate one database (successful migrations, then one that fails), the exporter scrapes it as the
 # least-privilege role, and every tool's series are asserted; then each rolls back and the
 # rollbacks are asserted (Sqitch's recorded revert, Django's and Rails' deleted rows seen as the
-# current version moving back; Alembic cannot tell, so it exports no rollback series).
+# current version moving back; Alembic cannot tell, so it exports no rollback series). Sqitch's,
+# Django's and Rails' tables are paired with their files: pending as the tools' status says.
 check_name=debian
 source "$(dirname "${BASH_SOURCE[0]}")/lib/history_tools.bash"
 python=/usr/bin/python3  # Debian's, where python3-alembic and python3-django live
@@ -54,7 +55,9 @@ pass "sqitch, alembic, django and ActiveRecord migrated (each failed once, as me
 # with what `sqitch status` says.
 cat >"$work/exporter.toml" <<TOML
 [collectors.history]
-sources = [{ tool = "sqitch", schema = "sqitch", table = "events", path = "$work/sqitch" }]
+sources = [{ tool = "sqitch", schema = "sqitch", table = "events", path = "$work/sqitch" },
+           { tool = "django", path = "$tools_dir/django" },
+           { tool = "rails", path = "$tools_dir/rails/migrate" }]
 TOML
 start_exporter --config.file="$work/exporter.toml"
 scrape
@@ -99,6 +102,12 @@ expect_close "migration_last_applied_timestamp_seconds{$dj}" \
   "$(sql "SELECT extract(epoch FROM max(applied)) FROM django_migrations")"
 expect_absent "migration_failed{$dj}"
 expect_absent "migration_last_duration_seconds{$dj}"
+# Paired with its files: pending as `showmigrations` marks it ("[ ]").
+django_pending() { (cd "$tools_dir/django" && DJANGO_DB="$db" DJANGO_SETTINGS_MODULE=settings \
+  PYTHONPATH="$tools_dir/django" $python -m django showmigrations shop) | grep -c '\[ \]'; }
+expect_metric "$work/metrics" "migration_pending{$dj}" "$(django_pending)"
+expect_metric "$work/metrics" "migration_source_info{$dj,state=\"pending\",migration=\"shop.0003_broken\"}" 1
+expect_metric "$work/metrics" "migration_missing_source{$dj}" 0
 
 rb=$(labels rails public schema_migrations)
 expect_metric "$work/metrics" "migration_history_up{$rb}" 1
@@ -106,6 +115,11 @@ expect_metric "$work/metrics" "migration_applied{$rb}" 2
 expect_metric "$work/metrics" "migration_current_version_info{$rb,version=\"20260101000100\",description=\"\"}" 1
 expect_absent "migration_failed{$rb}"
 expect_absent "migration_last_applied_timestamp_seconds{$rb}"
+# Paired with its files: pending as ActiveRecord's migrations_status says ("down").
+expect_metric "$work/metrics" "migration_pending{$rb}" "$(rails pending)"
+expect_metric "$work/metrics" "migration_source_info{$rb,state=\"pending\",migration=\"20260101000200\"}" 1
+expect_metric "$work/metrics" "migration_missing_source{$rb}" 0
+pass "django and rails: the exporter's pending migrations equal the tools' own status"
 [ "$(grep -c '^migration_history_up{' "$work/metrics")" = 4 ] || fail "expected exactly 4 history tables"
 pass "exactly the 4 tools' tables were detected (ar_internal_metadata and sqitch's other tables are not histories)"
 
@@ -123,6 +137,8 @@ expect_metric "$work/metrics" "migration_applied{$dj}" 1
 expect_metric "$work/metrics" "migration_current_version_info{$dj,version=\"shop.0001_initial\",description=\"\"}" 1
 expect_metric "$work/metrics" "migration_rollbacks{$rb}" 1
 expect_metric "$work/metrics" "migration_current_version_info{$rb,version=\"20260101000000\",description=\"\"}" 1
+expect_metric "$work/metrics" "migration_pending{$dj}" "$(django_pending)"
+expect_metric "$work/metrics" "migration_pending{$rb}" "$(rails pending)"
 [ "$(count_series migration_current_version_info "$al")" = 1 ] || fail "alembic: one head after the downgrade"
 expect_metric "$work/metrics" "migration_current_version_info{$al,version=\"b2b2b2b2b2b2\",description=\"\"}" 1
 expect_absent "migration_rollbacks{$al}"

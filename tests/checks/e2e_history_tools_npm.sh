@@ -4,6 +4,8 @@
 # successful migrations each, then one that fails: none of them records a failure), the exporter
 # scrapes it as the least-privilege role, and every tool's series are asserted; then each tool
 # that can goes down one step and the rollback seen as the current version moving back is asserted.
+# dbmate's and Knex's tables are paired with their migration files: the exporter's pending count
+# equals `dbmate status`'s and `knex migrate:list`'s, after the failed run and after the rollback.
 check_name=npm
 source "$(dirname "${BASH_SOURCE[0]}")/lib/history_tools.bash"
 bin="$tools_dir/node_modules/.bin"
@@ -49,8 +51,39 @@ dbmate() { "$dbmate_bin" --url "$url?sslmode=disable" --migrations-dir "$tools_d
 if dbmate up; then fail "dbmate applied the broken migration"; fi
 pass "knex, sequelize, typeorm, node-pg-migrate, postgrator, graphile-migrate, dbmate migrated (each failed once, as meant)"
 
-start_exporter
+# dbmate's and Knex's histories paired with their migration directories: the exporter's pending
+# count must be what the tools' own status commands report.
+cat >"$work/exporter.toml" <<TOML
+[collectors.history]
+sources = [{ tool = "dbmate", path = "$tools_dir/dbmate/migrations" },
+           { tool = "knex", path = "$tools_dir/knex/migrations" }]
+TOML
+dbmate_pending() {
+  "$dbmate_bin" --url "$url?sslmode=disable" --migrations-dir "$tools_dir/dbmate/migrations" status 2>/dev/null \
+    | sed -n 's/^Pending: *//p'
+}
+knex_pending() {  # "Found N Pending Migration file/files." or "No Pending Migration files Found."
+  local n
+  n=$(KNEX_URL="$url" "$bin/knex" --knexfile "$tools_dir/knex/knexfile.js" migrate:list 2>/dev/null \
+    | sed -n 's/^Found \([0-9]*\) Pending.*/\1/p')
+  echo "${n:-0}"
+}
+# expect_pending_as_tool TOOL TABLE COUNT-FROM-THE-TOOL
+expect_pending_as_tool() {
+  local t
+  t=$(labels "$1" public "$2")
+  [ -n "$3" ] || fail "$1: its status command reported no pending count"
+  expect_metric "$work/metrics" "migration_source_up{$t}" 1
+  expect_metric "$work/metrics" "migration_pending{$t}" "$3"
+  expect_metric "$work/metrics" "migration_missing_source{$t}" 0
+  pass "$1: the exporter's pending migrations equal its status command's ($3)"
+}
+
+start_exporter --config.file="$work/exporter.toml"
 scrape
+expect_pending_as_tool dbmate schema_migrations "$(dbmate_pending)"
+expect_pending_as_tool knex knex_migrations "$(knex_pending)"
+expect_metric "$work/metrics" "migration_source_info{$(labels dbmate public schema_migrations),state=\"pending\",migration=\"20260101000200\"}" 1
 
 # check_tool TOOL SCHEMA TABLE APPLIED VERSION DESCRIPTION [APPLIED-AT SQL]: the families every one
 # of these tools has, and the ones none of them can fill (failures, durations) left out.
@@ -104,4 +137,6 @@ went_back typeorm migrations 1767225600000 CreateUsers1767225600000
 went_back node-pg-migrate pgmigrations 1767225600000_create-users ""
 went_back postgrator schemaversion 1 create_users
 went_back dbmate schema_migrations 20260101000000 ""
+expect_pending_as_tool dbmate schema_migrations "$(dbmate_pending)"
+expect_pending_as_tool knex knex_migrations "$(knex_pending)"
 pass "real npm tools: knex, sequelize, typeorm, node-pg-migrate, postgrator, graphile-migrate, dbmate verified"

@@ -1,5 +1,6 @@
-# Runs ActiveRecord's own migrator on migrate/ against RAILS_DB: `ruby migrate.rb up [VERSION]` or
-# `ruby migrate.rb rollback`. A failing migration raises: the script exits non-zero.
+# Runs ActiveRecord's own migrator on migrate/ against RAILS_DB: `ruby migrate.rb up [VERSION]`,
+# `ruby migrate.rb rollback`, or `ruby migrate.rb pending` (prints how many are not applied). A
+# failing migration raises: the script exits non-zero.
 require "active_record"
 require "pg"
 
@@ -12,5 +13,6 @@ context = ActiveRecord::MigrationContext.new(File.join(__dir__, "migrate"), Acti
 case ARGV[0]
 when "up" then context.migrate(ARGV[1]&.to_i)
 when "rollback" then context.rollback(1)
-else abort "usage: migrate.rb up [VERSION] | rollback"
+when "pending" then puts(context.migrations_status.count { |status, _, _| status == "down" })
+else abort "usage: migrate.rb up [VERSION] | rollback | pending"
 end
