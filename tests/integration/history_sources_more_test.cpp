@@ -1,0 +1,108 @@
+// The history collector with the sources of Prisma, Postgrator, node-pg-migrate, Sequelize,
+// Laravel and Diesel paired, against the real server: each tool's history table created as the
+// tool creates it, and a directory with one migration applied, one pending, one applied whose file
+// is gone and (for tools that checksum) one edited since it was applied.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "tests/support/metrics_text.h"
+#include "tests/support/test_pg.h"
+
+using namespace mexp::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+class MoreSources : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/me_more_sources_XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  void write(const std::string& relative, const std::string& content) {
+    const fs::path path = fs::path(dir_) / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path, std::ios::binary) << content;
+  }
+  // Creates the table (`ddl`), readable by the monitor role, and collects once with the sources.
+  Samples collect_with(const std::string& tool, const std::string& ddl,
+                       const std::string& qualified) {
+    db_.exec(ddl);
+    for (const auto& insert : rows_) db_.exec(insert);
+    db_.grant_select(qualified);
+    auto session = monitor_session(db_);
+    const std::string options = "sources = [{ tool = \"" + tool + "\", path = \"" + dir_ + "\" }]";
+    return collect(*make_collector("history", options), *session);
+  }
+  std::set<std::string> names(const Samples& samples, const std::string& state) {
+    std::set<std::string> result;
+    for (const auto& sample : samples.all("migration_source_info", {{"state", state}}))
+      result.insert(sample.labels.at("migration"));
+    return result;
+  }
+  // The counts every scenario below expects, and the migrations named for them.
+  void expect_state(const Samples& samples, const std::map<std::string, std::string>& table,
+                    double files, const std::set<std::string>& pending,
+                    const std::set<std::string>& missing, const std::set<std::string>& mismatch) {
+    EXPECT_EQ(samples.get("migration_history_up", table), 1);
+    EXPECT_EQ(samples.get("migration_source_up", table), 1);
+    EXPECT_EQ(samples.get("migration_source_files", table), files);
+    EXPECT_EQ(samples.get("migration_pending", table), static_cast<double>(pending.size()));
+    EXPECT_EQ(samples.get("migration_missing_source", table), static_cast<double>(missing.size()));
+    EXPECT_EQ(samples.get("migration_checksum_mismatch", table),
+              static_cast<double>(mismatch.size()));
+    EXPECT_EQ(samples.get("migration_future", table), 0);
+    EXPECT_EQ(names(samples, "pending"), pending);
+    EXPECT_EQ(names(samples, "missing_source"), missing);
+    EXPECT_EQ(names(samples, "checksum_mismatch"), mismatch);
+  }
+
+  TestDatabase db_;
+  std::string dir_;
+  std::vector<std::string> rows_;  // INSERTs run after the table is created
+};
+
+}  // namespace
+
+TEST_F(MoreSources, Prisma) {
+  // `printf 'CREATE TABLE a (id int);\n' | sha256sum`, and c's as applied (its file is edited).
+  const std::string a = "c2de7559380e5ebf65caa7d59e166558e80243cf7e70006cc98d1593d94203c1";
+  const std::string c = "287c713ffe4eb4330954df3b71df956ed9fbe5ccbb4a0b50963a9a0af7584118";
+  write("migration_lock.toml", "provider = \"postgresql\"\n");
+  write("20240101000000_a/migration.sql", "CREATE TABLE a (id int);\r\n");  // git made it CRLF
+  write("20240103000000_edited/migration.sql", "CREATE TABLE c (id bigint);\n");
+  write("20240104000000_pending/migration.sql", "CREATE TABLE d (id int);\n");
+  write("20240105000000_failed/migration.sql", "CREATE TABLE e (id int);\n");
+  write("20240106000000_rolled_back/migration.sql", "CREATE TABLE f (id int);\n");
+  const auto row = [&](const std::string& id, const std::string& name, const std::string& checksum,
+                       const std::string& finished, const std::string& rolled_back) {
+    rows_.push_back(
+        "INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, "
+        "logs, rolled_back_at, applied_steps_count) VALUES ('" +
+        id + "', '" + checksum + "', '" + name + "', '2024-01-0" + id + " 00:00:00Z', " + finished +
+        ", NULL, " + rolled_back + ", 1)");
+  };
+  row("1", "20240101000000_a", a, "now()", "NULL");
+  row("2", "20240102000000_deleted", a, "now()", "NULL");
+  row("3", "20240103000000_edited", c, "now()", "NULL");
+  row("5", "20240105000000_failed", "x", "NULL", "NULL");
+  row("6", "20240106000000_rolled_back", "x", "NULL", "now()");
+  const auto samples = collect_with(
+      "prisma",
+      "CREATE TABLE _prisma_migrations (id VARCHAR(36) PRIMARY KEY NOT NULL, checksum VARCHAR(64) "
+      "NOT NULL, finished_at TIMESTAMPTZ, migration_name VARCHAR(255) NOT NULL, logs TEXT, "
+      "rolled_back_at TIMESTAMPTZ, started_at TIMESTAMPTZ NOT NULL DEFAULT now(), "
+      "applied_steps_count INTEGER NOT NULL DEFAULT 0)",
+      "public._prisma_migrations");
+  const std::map<std::string, std::string> table = {
+      {"tool", "prisma"}, {"schema", "public"}, {"table", "_prisma_migrations"}};
+  expect_state(samples, table, 5, {"20240104000000_pending", "20240106000000_rolled_back"},
+               {"20240102000000_deleted"}, {"20240103000000_edited"});
+  EXPECT_EQ(names(samples, "failed"), std::set<std::string>{"20240105000000_failed"});
+  EXPECT_EQ(samples.get("migration_source_problem_files", table), 0);
+}
