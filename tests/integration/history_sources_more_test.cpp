@@ -106,3 +106,32 @@ TEST_F(MoreSources, Prisma) {
   EXPECT_EQ(names(samples, "failed"), std::set<std::string>{"20240105000000_failed"});
   EXPECT_EQ(samples.get("migration_source_problem_files", table), 0);
 }
+
+TEST_F(MoreSources, Postgrator) {
+  write("001.do.a.sql", "CREATE TABLE a (id int);\n");
+  write("001.undo.a.sql", "DROP TABLE a;\n");
+  write("003.do.edited.sql", "CREATE TABLE c (id bigint);\n");
+  write("004.do.pending.sql", "CREATE TABLE d (id int);\n");
+  write("005.do.seed.js", "module.exports.generateSql = () => 'SELECT 5';\n");
+  write("006.up.typo.sql", "SELECT 6;\n");
+  write("README.md", "migrations\n");
+  // `md5sum` of a's file, and of c's as it was applied. The JS migration has no MD5 to compare.
+  rows_ = {"INSERT INTO \"schemaversion\" (version) VALUES (0)",
+           "INSERT INTO schemaversion VALUES (1, 'a', 'a040b67b9d35c661f5307c16b0ff432a', now())",
+           "INSERT INTO schemaversion VALUES (2, 'deleted', 'ffff', now())",
+           "INSERT INTO schemaversion VALUES (3, 'edited', '79f63f34f18199f38816a79f3def7387', "
+           "now())",
+           "INSERT INTO schemaversion VALUES (5, 'seed', 'stale', now())"};
+  // Built in steps, as Postgrator builds it.
+  const auto samples = collect_with("postgrator",
+                                    "CREATE TABLE \"schemaversion\" (version BIGINT PRIMARY KEY);"
+                                    "ALTER TABLE \"schemaversion\" ADD COLUMN name TEXT;"
+                                    "ALTER TABLE \"schemaversion\" ADD COLUMN md5 TEXT;"
+                                    "ALTER TABLE \"schemaversion\" ADD COLUMN run_at "
+                                    "TIMESTAMP WITH TIME ZONE",
+                                    "public.schemaversion");
+  const std::map<std::string, std::string> table = {
+      {"tool", "postgrator"}, {"schema", "public"}, {"table", "schemaversion"}};
+  expect_state(samples, table, 4, {"4"}, {"2"}, {"3"});
+  EXPECT_EQ(samples.get("migration_source_problem_files", table), 1);  // 006.up.typo.sql
+}
