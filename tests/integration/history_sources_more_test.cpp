@@ -135,3 +135,20 @@ TEST_F(MoreSources, Postgrator) {
   expect_state(samples, table, 4, {"4"}, {"2"}, {"3"});
   EXPECT_EQ(samples.get("migration_source_problem_files", table), 1);  // 006.up.typo.sql
 }
+
+TEST_F(MoreSources, NodePgMigrate) {
+  write("1700000000000_a.js", "exports.up = (pgm) => {};\n");
+  write("1700000002000_pending.sql", "CREATE TABLE d (id int);\n");
+  write("helpers/util.js", "module.exports = {};\n");
+  write("notes.txt", "no numeric prefix\n");
+  rows_ = {"INSERT INTO pgmigrations (name, run_on) VALUES ('1700000000000_a', now())",
+           "INSERT INTO pgmigrations (name, run_on) VALUES ('1700000001000_deleted', now())"};
+  const auto samples = collect_with("node-pg-migrate",
+                                    "CREATE TABLE \"public\".\"pgmigrations\" (id SERIAL PRIMARY "
+                                    "KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)",
+                                    "public.pgmigrations");
+  const std::map<std::string, std::string> table = {
+      {"tool", "node-pg-migrate"}, {"schema", "public"}, {"table", "pgmigrations"}};
+  expect_state(samples, table, 2, {"1700000002000_pending"}, {"1700000001000_deleted"}, {});
+  EXPECT_EQ(samples.get("migration_source_problem_files", table), 1);  // notes.txt
+}
