@@ -152,3 +152,18 @@ TEST_F(MoreSources, NodePgMigrate) {
   expect_state(samples, table, 2, {"1700000002000_pending"}, {"1700000001000_deleted"}, {});
   EXPECT_EQ(samples.get("migration_source_problem_files", table), 1);  // notes.txt
 }
+
+TEST_F(MoreSources, Sequelize) {
+  write("20240101000000-a.js", "module.exports = { up() {}, down() {} };\n");
+  write("20240103000000-pending.js", "module.exports = { up() {}, down() {} };\n");
+  write("index.d.ts", "export {};\n");
+  rows_ = {"INSERT INTO \"SequelizeMeta\" VALUES ('20240101000000-a.js')",
+           "INSERT INTO \"SequelizeMeta\" VALUES ('20240102000000-deleted.js')"};
+  const auto samples = collect_with("sequelize",
+                                    "CREATE TABLE IF NOT EXISTS \"SequelizeMeta\" (\"name\" "
+                                    "VARCHAR(255) NOT NULL UNIQUE , PRIMARY KEY (\"name\"))",
+                                    "public.\"SequelizeMeta\"");
+  const std::map<std::string, std::string> table = {
+      {"tool", "sequelize"}, {"schema", "public"}, {"table", "SequelizeMeta"}};
+  expect_state(samples, table, 2, {"20240103000000-pending.js"}, {"20240102000000-deleted.js"}, {});
+}
