@@ -167,3 +167,23 @@ TEST_F(MoreSources, Sequelize) {
       {"tool", "sequelize"}, {"schema", "public"}, {"table", "SequelizeMeta"}};
   expect_state(samples, table, 2, {"20240103000000-pending.js"}, {"20240102000000-deleted.js"}, {});
 }
+
+TEST_F(MoreSources, Laravel) {
+  write("2014_10_12_000000_create_users_table.php", "<?php\n");
+  write("2019_08_19_000000_create_failed_jobs_table.php", "<?php\n");
+  write("Kernel.php", "<?php\n");
+  rows_ = {
+      "insert into \"migrations\" (\"migration\", \"batch\") values "
+      "('2014_10_12_000000_create_users_table', 1)",
+      "insert into \"migrations\" (\"migration\", \"batch\") values "
+      "('2015_01_01_000000_deleted', 1)"};
+  const auto samples = collect_with("laravel",
+                                    "create table \"migrations\" (\"id\" serial not null primary "
+                                    "key, \"migration\" varchar(255) not null, \"batch\" integer "
+                                    "not null)",
+                                    "public.migrations");
+  const std::map<std::string, std::string> table = {
+      {"tool", "laravel"}, {"schema", "public"}, {"table", "migrations"}};
+  expect_state(samples, table, 2, {"2019_08_19_000000_create_failed_jobs_table"},
+               {"2015_01_01_000000_deleted"}, {});
+}
