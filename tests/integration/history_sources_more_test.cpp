@@ -187,3 +187,20 @@ TEST_F(MoreSources, Laravel) {
   expect_state(samples, table, 2, {"2019_08_19_000000_create_failed_jobs_table"},
                {"2015_01_01_000000_deleted"}, {});
 }
+
+TEST_F(MoreSources, Diesel) {
+  write("00000000000000_diesel_initial_setup/up.sql", "SELECT 1;\n");
+  write("00000000000000_diesel_initial_setup/down.sql", "SELECT 1;\n");
+  write("2024-01-03-000000_pending/up.sql", "CREATE TABLE d (id int);\n");
+  write("2024-01-03-000000_pending/metadata.toml", "run_in_transaction = true\n");
+  rows_ = {"INSERT INTO __diesel_schema_migrations (version) VALUES ('00000000000000')",
+           "INSERT INTO __diesel_schema_migrations (version) VALUES ('20240102000000')"};
+  const auto samples = collect_with("diesel",
+                                    "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations ("
+                                    "version VARCHAR(50) PRIMARY KEY NOT NULL, run_on TIMESTAMP "
+                                    "NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+                                    "public.__diesel_schema_migrations");
+  const std::map<std::string, std::string> table = {
+      {"tool", "diesel"}, {"schema", "public"}, {"table", "__diesel_schema_migrations"}};
+  expect_state(samples, table, 2, {"20240103000000"}, {"20240102000000"}, {});
+}
