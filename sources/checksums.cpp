@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "core/metric_builder.h"
@@ -13,7 +14,7 @@ namespace {
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
-std::string digest_hex(const EVP_MD* algorithm, std::string_view content) {
+std::string digest_hex(const EVP_MD* algorithm, std::string_view content, bool padded = true) {
   std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
@@ -26,10 +27,20 @@ std::string digest_hex(const EVP_MD* algorithm, std::string_view content) {
   std::string hex;
   hex.reserve(length * 2);
   for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
+    if (padded || digest[i] >> 4 != 0) hex += kHex[digest[i] >> 4];
     hex += kHex[digest[i] & 0xF];
   }
   return hex;
+}
+
+std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
+  std::string result;
+  std::size_t start = 0;
+  for (auto at = text.find(from); at != std::string_view::npos; at = text.find(from, start)) {
+    result.append(text.substr(start, at - start)).append(to);
+    start = at + from.size();
+  }
+  return result.append(text.substr(start));
 }
 
 }  // namespace
@@ -59,6 +70,7 @@ std::optional<std::string> source_checksum(SourceChecksum kind, std::string_view
     case SourceChecksum::flyway_crc32:
       return std::to_string(flyway_checksum(content));
     case SourceChecksum::sha256_hex:
+    case SourceChecksum::prisma_sha256:
       return sha256_hex(content);
     case SourceChecksum::md5_hex:
       return md5_hex(content);
@@ -66,6 +78,24 @@ std::optional<std::string> source_checksum(SourceChecksum kind, std::string_view
       break;
   }
   return std::nullopt;
+}
+
+std::vector<std::string> accepted_checksums(SourceChecksum kind, std::string_view content) {
+  if (kind != SourceChecksum::prisma_sha256) return {};
+  // Prisma's script_matches_checksum: the script as is, CRLF as LF, LF as CRLF (git may have
+  // converted the file since it was applied); a recorded value shorter than 64 characters is
+  // compared in the hex without leading zeros older Prisma versions wrote.
+  const std::string variants[] = {std::string(content), replace_all(content, "\r\n", "\n"),
+                                  replace_all(content, "\n", "\r\n")};
+  std::vector<std::string> accepted;
+  for (const auto& variant : variants) {
+    for (bool padded : {true, false}) {
+      auto hex = digest_hex(EVP_sha256(), variant, padded);
+      if (std::find(accepted.begin(), accepted.end(), hex) == accepted.end())
+        accepted.push_back(std::move(hex));
+    }
+  }
+  return accepted;
 }
 
 std::string text_content_problem(std::string_view content) {

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sources/source_tool.h"
 
@@ -20,6 +21,10 @@ std::string md5_hex(std::string_view content);
 
 // The checksum as the history table stores it as text; nullopt for SourceChecksum::none.
 std::optional<std::string> source_checksum(SourceChecksum kind, std::string_view content);
+
+// Other values the tool accepts as the same file's checksum (Prisma's line-ending variants); empty
+// for most kinds.
+std::vector<std::string> accepted_checksums(SourceChecksum kind, std::string_view content);
 
 // Why a file cannot be a text migration ("binary: contains NUL bytes", "not valid UTF-8"), or "".
 std::string text_content_problem(std::string_view content);

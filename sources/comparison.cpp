@@ -47,8 +47,10 @@ void sort_by_version(const SourceTool& tool, std::vector<std::string>& identitie
   });
 }
 
-bool differs(const std::optional<std::string>& recorded, const std::optional<std::string>& file) {
-  return recorded && file && *recorded != *file;
+bool differs(const std::optional<std::string>& recorded, const SourceFile& file) {
+  if (!recorded || !file.checksum || *recorded == *file.checksum) return false;
+  return std::find(file.also_accepted.begin(), file.also_accepted.end(), *recorded) ==
+         file.also_accepted.end();
 }
 
 }  // namespace
@@ -95,11 +97,11 @@ MigrationComparison compare_migrations(const SourceTool& tool, const SourceSnaps
     if (file->migration.kind == SourceKind::repeatable) {
       if (!applied) {
         result.pending.push_back(identity);
-      } else if (differs(state->second.last_apply->checksum, file->checksum)) {
+      } else if (differs(state->second.last_apply->checksum, *file)) {
         result.outdated_repeatable.push_back(identity);
       }
     } else if (applied) {
-      if (differs(state->second.last_apply->checksum, file->checksum))
+      if (differs(state->second.last_apply->checksum, *file))
         result.checksum_mismatch.push_back(identity);
     } else if (file->migration.kind != SourceKind::baseline &&
                !(baseline && !newer(identity, *baseline))) {

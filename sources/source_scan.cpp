@@ -110,7 +110,7 @@ void SourceScanner::read_plan(Walk& walk, const std::string& root) {
   if (cached == digests_.end() || cached->second.size != size ||
       cached->second.mtime_ns != mtime_ns_of(info)) {
     ++walk.snapshot.files_hashed;
-    Digest digest{size, mtime_ns_of(info), std::nullopt, "", {}, {}};
+    Digest digest{size, mtime_ns_of(info), std::nullopt, "", {}, {}, {}};
     std::string content;
     struct stat after {};
     if (size > limits_.max_file_bytes) {
@@ -132,7 +132,7 @@ void SourceScanner::read_plan(Walk& walk, const std::string& root) {
   }
   walk.digests.insert(*cached);
   for (const auto& migration : cached->second.planned)
-    walk.snapshot.files.push_back({walk.tool.plan_file, migration, std::nullopt, ""});
+    walk.snapshot.files.push_back({walk.tool.plan_file, migration, std::nullopt, "", {}});
   for (const auto& problem : cached->second.plan_problems)
     walk.snapshot.malformed.emplace_back(walk.tool.plan_file, problem);
 }
@@ -189,8 +189,9 @@ void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
     return;
   }
   if (!name.migration) return;
-  SourceFile file{relative, std::move(*name.migration), std::nullopt, ""};
-  if (walk.tool.checksum == SourceChecksum::none) {
+  SourceFile file{relative, std::move(*name.migration), std::nullopt, "", {}};
+  if (walk.tool.checksum == SourceChecksum::none ||
+      (walk.tool.unchecksummed && walk.tool.unchecksummed(relative))) {
     walk.snapshot.files.push_back(std::move(file));
     return;
   }
@@ -199,12 +200,13 @@ void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
       cached->second.mtime_ns == mtime_ns) {
     file.checksum = cached->second.checksum;
     file.problem = cached->second.problem;
+    file.also_accepted = cached->second.also_accepted;
     walk.digests.insert(*cached);
     walk.snapshot.files.push_back(std::move(file));
     return;
   }
   ++walk.snapshot.files_hashed;
-  Digest digest{size, mtime_ns, std::nullopt, "", {}, {}};
+  Digest digest{size, mtime_ns, std::nullopt, "", {}, {}, {}};
   if (size > limits_.max_file_bytes) {
     digest.problem = "larger than max_file_bytes (" + std::to_string(limits_.max_file_bytes) + ")";
   } else {
@@ -216,10 +218,14 @@ void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
       digest.problem = "changed while being read";
     }
     if (digest.problem.empty()) digest.problem = text_content_problem(content);
-    if (digest.problem.empty()) digest.checksum = source_checksum(walk.tool.checksum, content);
+    if (digest.problem.empty()) {
+      digest.checksum = source_checksum(walk.tool.checksum, content);
+      digest.also_accepted = accepted_checksums(walk.tool.checksum, content);
+    }
   }
   file.checksum = digest.checksum;
   file.problem = digest.problem;
+  file.also_accepted = digest.also_accepted;
   // A file caught changing is read again next scan rather than trusted from the cache.
   if (digest.problem != "changed while being read") walk.digests.emplace(relative, digest);
   walk.snapshot.files.push_back(std::move(file));

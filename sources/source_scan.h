@@ -22,8 +22,9 @@ struct ScanLimits {
 struct SourceFile {
   std::string path;  // relative to the root, '/'-separated
   SourceMigration migration;
-  std::optional<std::string> checksum;  // as the tool stores it; nullopt when none or unreadable
-  std::string problem;                  // non-empty: the file could not be verified, and why
+  std::optional<std::string> checksum;     // as the tool stores it; nullopt when none or unreadable
+  std::string problem;                     // non-empty: the file could not be verified, and why
+  std::vector<std::string> also_accepted;  // other recorded values that match it (Prisma)
 };
 
 struct SourceSnapshot {
@@ -50,6 +51,7 @@ class SourceScanner {
     std::string problem;
     std::vector<SourceMigration> planned;  // a plan file's migrations
     std::vector<std::string> plan_problems;
+    std::vector<std::string> also_accepted;
   };
   struct Walk;
   void read_plan(Walk& walk, const std::string& root);

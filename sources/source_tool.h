@@ -40,7 +40,9 @@ struct SourceNaming {
 };
 
 // How the tool fingerprints a file's content, as it stores it in its history table.
-enum class SourceChecksum { none, flyway_crc32, sha256_hex, md5_hex };
+// prisma_sha256: sha256_hex, and the file also matches the digests of its text with CRLF as LF, LF
+// as CRLF, each also in the unpadded hex older Prisma versions wrote.
+enum class SourceChecksum { none, flyway_crc32, sha256_hex, md5_hex, prisma_sha256 };
 
 // One history row as the comparison needs it (read by the source tool's applied_sql).
 struct AppliedMigration {
@@ -57,6 +59,9 @@ struct AppliedMigration {
 struct SourceTool {
   std::string name{};  // the history tool this reads the sources of (the `tool` label)
   SourceChecksum checksum = SourceChecksum::none;
+  // Files the tool keeps no fingerprint of while it checksums the others (Postgrator's JS
+  // migrations); nullptr: every migration file is checksummed.
+  std::function<bool(std::string_view relative_path)> unchecksummed{};
   // `relative_path` is the file's path below the source root, '/'-separated.
   std::function<SourceName(std::string_view relative_path, const SourceNaming&)> parse{};
   // Tools whose migrations are listed in one plan file (Sqitch's sqitch.plan) set both instead of

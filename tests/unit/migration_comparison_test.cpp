@@ -15,14 +15,16 @@ mexp::SourceFile versioned(const std::string& version, std::optional<std::string
   return {"V" + version + "__m.sql",
           {mexp::SourceKind::versioned, version, version, "m"},
           std::move(checksum),
-          ""};
+          "",
+          {}};
 }
 
 mexp::SourceFile repeatable(const std::string& description, std::string checksum) {
   return {"R__" + description + ".sql",
           {mexp::SourceKind::repeatable, description, "", description},
           std::move(checksum),
-          ""};
+          "",
+          {}};
 }
 
 mexp::AppliedMigration row(long long rank, std::optional<std::string> version,
