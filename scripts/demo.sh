@@ -32,13 +32,21 @@ for extra in scripts/demo/seed.d/*.sql; do
 done
 psql -q -v ON_ERROR_STOP=1 -d shop -v role=migration_exporter -f deploy/sql/monitor_role.sql >/dev/null
 
+dsn="host=$PGHOST port=$PGPORT dbname=shop user=migration_exporter"
+# The deploy gate on the same database, as a pipeline would run it after `flyway migrate`: the
+# seeded failure, the pending and the edited migration, the invalid index and the NOT VALID
+# constraint each fail their check (exit 1: the report is the point here, not the exit code).
+echo
+echo "== the deploy gate: migration_exporter check --phase=post"
+DATA_SOURCE_NAME=$dsn build-demo/migration_exporter check --phase=post \
+  --config.file=scripts/demo/sources.toml --color=never || true
+
 echo
 echo "migration_exporter demo: http://localhost:$port/metrics  (landing page http://localhost:$port/)"
 echo "database: psql \"host=$PGHOST port=$PGPORT dbname=shop user=postgres\""
 echo "Ctrl-C to stop."
 echo
-DATA_SOURCE_NAME="host=$PGHOST port=$PGPORT dbname=shop user=migration_exporter" \
-  build-demo/migration_exporter --web.listen-address=":$port" --poll.interval=5s \
+DATA_SOURCE_NAME=$dsn build-demo/migration_exporter --web.listen-address=":$port" --poll.interval=5s \
   --config.file=scripts/demo/sources.toml &
 exporter_pid=$!
 wait "$exporter_pid"
