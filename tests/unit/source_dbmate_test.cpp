@@ -52,7 +52,7 @@ TEST(DbmateHistory, OneRowPerAppliedVersionComparedAsWritten) {
   mexp::SourceSnapshot sources;
   sources.up = true;
   for (const char* name : {"1_a.sql", "2_b.sql", "0003_c.sql"})
-    sources.files.push_back({name, *parse(name).migration, {}, ""});
+    sources.files.push_back({name, *parse(name).migration, {}, "", {}});
   const auto result =
       mexp::compare_migrations(dbmate(), sources, {applied("1", 1), applied("3", 2)});
   EXPECT_EQ(result.pending, (Strings{"2", "0003"}))

@@ -47,7 +47,7 @@ TEST(DjangoHistory, RowsAreMatchedByAppAndName) {
   sources.up = true;
   for (const char* name : {"auth/migrations/0001_initial.py", "shop/migrations/0001_initial.py",
                            "shop/migrations/0002_orders.py"})
-    sources.files.push_back({name, *parse(name).migration, {}, ""});
+    sources.files.push_back({name, *parse(name).migration, {}, "", {}});
   const std::vector<mexp::AppliedMigration> history = {
       {"apply", "shop.0001_initial", "", "", "", std::nullopt, true, 1},
       {"apply", "auth.0001_initial", "", "", "", std::nullopt, true, 2},

@@ -20,7 +20,8 @@ mexp::SourceName parse(std::string_view path) { return golang_migrate().parse(pa
 mexp::SourceSnapshot files(std::initializer_list<const char*> names) {
   mexp::SourceSnapshot snapshot;
   snapshot.up = true;
-  for (const char* name : names) snapshot.files.push_back({name, *parse(name).migration, {}, ""});
+  for (const char* name : names)
+    snapshot.files.push_back({name, *parse(name).migration, {}, "", {}});
   return snapshot;
 }
 

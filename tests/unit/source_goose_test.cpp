@@ -66,7 +66,7 @@ TEST(GooseHistory, TheLatestRowOfAVersionDecides) {
   mexp::SourceSnapshot sources;
   sources.up = true;
   for (const char* name : {"1_a.sql", "2_b.sql", "3_c.go"})
-    sources.files.push_back({name, *parse(name).migration, {}, ""});
+    sources.files.push_back({name, *parse(name).migration, {}, "", {}});
   // Table creation's version 0, 1 up, 2 up then (old goose) down, 4 up with no file.
   const std::vector<mexp::AppliedMigration> history = {
       row(1, 0, true), row(2, 1, true), row(3, 2, true), row(4, 2, false), row(5, 4, true)};

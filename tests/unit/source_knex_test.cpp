@@ -48,7 +48,7 @@ TEST(KnexHistory, RowsAreMatchedByFileName) {
   mexp::SourceSnapshot sources;
   sources.up = true;
   for (const char* name : {"20240101_a.js", "20240103_c.js"})
-    sources.files.push_back({name, *parse(name).migration, {}, ""});
+    sources.files.push_back({name, *parse(name).migration, {}, "", {}});
   const std::vector<mexp::AppliedMigration> history = {
       {"apply", "20240101_a.js", "", "batch 1", "", std::nullopt, true, 1},
       {"apply", "20240102_b.js", "", "batch 1", "", std::nullopt, true, 2}};

@@ -50,7 +50,7 @@ TEST(RailsHistory, VersionsAreIntegersOnBothSides) {
   mexp::SourceSnapshot sources;
   sources.up = true;
   for (const char* name : {"001_a.rb", "002_b.rb", "20240105120000_c.rb"})
-    sources.files.push_back({name, *parse(name).migration, {}, ""});
+    sources.files.push_back({name, *parse(name).migration, {}, "", {}});
   const std::vector<mexp::AppliedMigration> history = {
       {"apply", "0001", "", "", "", std::nullopt, true, 1},
       {"apply", "20230101000000", "", "", "", std::nullopt, true, 2}};
