@@ -20,8 +20,8 @@ run_suite() {
 echo "== release build (-Werror) and full suite"
 run_suite build-ci ""
 if [ "${ME_SKIP_SANITIZERS:-0}" != 1 ]; then
-  echo "== ASan+UBSan build and the tests that run our code"
+  echo "== ASan+UBSan build and the tests that run our code (static and external checks left out)"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite build-asan "-LE static" -DME_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+    run_suite build-asan "-LE static|external" -DME_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 fi
 echo "all test passes finished"
