@@ -38,7 +38,6 @@ const bool registered = register_source_tool({
     .applied_sql = "SELECT 'apply', version::text, ''::text, ''::text, ''::text, NULL::text, true, "
                    "row_number() OVER (ORDER BY length(ltrim(version, '0')), ltrim(version, '0'), "
                    "version) FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

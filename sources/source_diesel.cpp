@@ -26,18 +26,13 @@ SourceName parse_diesel(std::string_view relative_path, const SourceNaming&) {
   return {migration, ""};
 }
 
-int compare_versions(std::string_view a, std::string_view b) {
-  return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
-}
-
 const bool registered = register_source_tool({
     .name = "diesel",
     .checksum = SourceChecksum::none,
     .parse = parse_diesel,
-    .compare_versions = compare_versions,
+    .compare_versions = compare_as_text,
     .applied_sql = "SELECT 'apply', version::text, ''::text, ''::text, ''::text, NULL::text, "
                    "true, row_number() OVER (ORDER BY run_on, version) FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

@@ -44,7 +44,6 @@ const bool registered = register_source_tool({
     // Every row is a successful apply (unapplying deletes it); ids give the order of application.
     .applied_sql = "SELECT 'apply', app || '.' || name, ''::text, ''::text, ''::text, NULL::text, "
                    "true, id::bigint FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

@@ -62,7 +62,6 @@ const bool registered = register_source_tool({
     .parse = parse_golang_migrate,
     .compare_versions = compare_dotted_versions,
     .applied_sql = kAppliedSql,
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
     .synthetic =
         [](const AppliedMigration& row) {
           return row.kind == "marker" || row.type == "below dirty";

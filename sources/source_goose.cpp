@@ -63,7 +63,6 @@ const bool registered = register_source_tool({
         "SELECT CASE WHEN version_id = 0 THEN 'marker' WHEN is_applied THEN 'apply' ELSE 'undo' "
         "END, version_id::text, ''::text, CASE WHEN is_applied THEN 'up' ELSE 'down' END, "
         "''::text, NULL::text, true, id::bigint FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

@@ -35,21 +35,15 @@ SourceName parse_knex(std::string_view relative_path, const SourceNaming&) {
   return {migration, ""};
 }
 
-int compare_names(std::string_view a, std::string_view b) {
-  const int order = a.compare(b);
-  return order < 0 ? -1 : (order > 0 ? 1 : 0);
-}
-
 const bool registered = register_source_tool({
     .name = "knex",
     .checksum = SourceChecksum::none,
     .parse = parse_knex,
-    .compare_versions = compare_names,
+    .compare_versions = compare_as_text,
     // Every row is a successful apply (a failed batch leaves none, rollback deletes); ids give the
     // order of application. Its columns may be NULL (Knex creates them without NOT NULL).
     .applied_sql = "SELECT 'apply', name::text, ''::text, coalesce('batch ' || batch, ''), "
                    "''::text, NULL::text, true, id::bigint FROM {table} WHERE name IS NOT NULL",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

@@ -22,18 +22,13 @@ SourceName parse_laravel(std::string_view relative_path, const SourceNaming&) {
   return {migration, ""};
 }
 
-int compare_names(std::string_view a, std::string_view b) {
-  return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
-}
-
 const bool registered = register_source_tool({
     .name = "laravel",
     .checksum = SourceChecksum::none,
     .parse = parse_laravel,
-    .compare_versions = compare_names,
+    .compare_versions = compare_as_text,
     .applied_sql = "SELECT 'apply', migration::text, ''::text, 'batch ' || batch, ''::text, "
                    "NULL::text, true, id::bigint FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

@@ -43,7 +43,7 @@ int compare_node_pg_migrate(std::string_view a, std::string_view b) {
   const std::string x = order_key(numeric_prefix(a)), y = order_key(numeric_prefix(b));
   if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
   if (x != y) return x < y ? -1 : 1;
-  return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
+  return compare_as_text(a, b);
 }
 
 SourceName parse_node_pg_migrate(std::string_view relative_path, const SourceNaming&) {
@@ -70,7 +70,6 @@ const bool registered = register_source_tool({
     .compare_versions = compare_node_pg_migrate,
     .applied_sql = "SELECT 'apply', name::text, ''::text, ''::text, ''::text, NULL::text, true, "
                    "id::bigint FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

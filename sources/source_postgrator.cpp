@@ -64,7 +64,6 @@ const bool registered = register_source_tool({
     .applied_sql = "SELECT CASE WHEN version = 0 THEN 'marker' ELSE 'apply' END, version::text, "
                    "coalesce(name, ''), ''::text, ''::text, NULLIF(md5, ''), true, "
                    "version::bigint FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

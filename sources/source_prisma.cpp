@@ -22,10 +22,6 @@ SourceName parse_prisma(std::string_view relative_path, const SourceNaming&) {
   return {migration, ""};
 }
 
-int compare_names(std::string_view a, std::string_view b) {
-  return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
-}
-
 // A row left unfinished while Prisma's lock (72707369) is held and nothing is logged yet is the
 // migration running now: not a failure (as the history collector reads it). A rolled-back row
 // undid nothing that counts: the migration is pending again until a later row applies it.
@@ -35,7 +31,7 @@ const bool registered = register_source_tool({
     .name = "prisma",
     .checksum = SourceChecksum::prisma_sha256,
     .parse = parse_prisma,
-    .compare_versions = compare_names,
+    .compare_versions = compare_as_text,
     .applied_sql = "SELECT CASE WHEN rolled_back_at IS NOT NULL THEN 'marker' "
                    "WHEN finished_at IS NULL AND " +
                    kRunning +
@@ -44,7 +40,6 @@ const bool registered = register_source_tool({
                    "ELSE 'applied' END, migration_name::text, checksum::text, "
                    "finished_at IS NOT NULL, row_number() OVER (ORDER BY started_at, id) "
                    "FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

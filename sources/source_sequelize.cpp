@@ -20,18 +20,13 @@ SourceName parse_sequelize(std::string_view relative_path, const SourceNaming&) 
   return {migration, ""};
 }
 
-int compare_names(std::string_view a, std::string_view b) {
-  return a.compare(b) < 0 ? -1 : (a == b ? 0 : 1);
-}
-
 const bool registered = register_source_tool({
     .name = "sequelize",
     .checksum = SourceChecksum::none,
     .parse = parse_sequelize,
-    .compare_versions = compare_names,
+    .compare_versions = compare_as_text,
     .applied_sql = "SELECT 'apply', name::text, ''::text, ''::text, ''::text, NULL::text, true, "
                    "row_number() OVER (ORDER BY name) FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

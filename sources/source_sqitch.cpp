@@ -66,7 +66,6 @@ const bool registered = register_source_tool({
         "SELECT CASE event WHEN 'deploy' THEN 'apply' WHEN 'fail' THEN 'apply' WHEN 'revert' "
         "THEN 'undo' ELSE 'marker' END, change, note, event, ''::text, NULL::text, event <> "
         "'fail', row_number() OVER (ORDER BY committed_at, change_id) FROM {table}",
-    .identity_of = [](const AppliedMigration& row) { return row.version.value_or(""); },
 });
 
 }  // namespace

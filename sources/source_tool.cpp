@@ -78,4 +78,9 @@ int compare_dotted_versions(std::string_view a, std::string_view b) {
   return 0;
 }
 
+int compare_as_text(std::string_view a, std::string_view b) {
+  const int order = a.compare(b);
+  return order < 0 ? -1 : (order > 0 ? 1 : 0);
+}
+
 }  // namespace mexp

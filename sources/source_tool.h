@@ -76,8 +76,10 @@ struct SourceTool {
   // Reads `{table}` (the quoted history table) into the AppliedMigration columns, in order:
   // kind, version, description, type, script, checksum (text), success, ordinal.
   std::string applied_sql{};
-  // The identity a history row is compared by (matches SourceMigration::identity).
-  std::function<std::string(const AppliedMigration&)> identity_of{};
+  // The identity a history row is compared by (matches SourceMigration::identity): its version
+  // column unless the tool says otherwise.
+  std::function<std::string(const AppliedMigration&)> identity_of =
+      [](const AppliedMigration& row) { return row.version.value_or(""); };
   // Rows the sources cannot show (Flyway's Java migrations): counted as unverifiable, not missing.
   std::function<bool(const AppliedMigration&)> unverifiable = [](const AppliedMigration&) {
     return false;
@@ -96,5 +98,7 @@ const std::vector<SourceTool>& source_tools();  // sorted by name
 // Versions as dotted numbers ("1.10" > "1.9", "1" == "1.0", leading zeros ignored); parts that are
 // not numbers compare as text after every number. The order Flyway and most tools use.
 int compare_dotted_versions(std::string_view a, std::string_view b);
+// Byte order: tools that order names or fixed-width timestamps as text (Knex, Laravel, Prisma).
+int compare_as_text(std::string_view a, std::string_view b);
 
 }  // namespace mexp
