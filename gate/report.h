@@ -22,6 +22,8 @@ struct Counts {
   int passed = 0, failed = 0, errors = 0, skipped = 0;
 };
 Counts count_outcomes(const std::vector<CheckResult>& results);
+// Seconds as the machine-readable reports write them: "12.345".
+std::string format_report_seconds(double seconds);
 
 std::string render_text(const Report& report, bool color);
 std::string render_json(const Report& report);

@@ -13,12 +13,6 @@ std::string quoted(const std::string& raw) {
   return out;
 }
 
-std::string number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", value);
-  return buffer;
-}
-
 }  // namespace
 
 std::string render_json(const Report& report) {
@@ -29,7 +23,7 @@ std::string render_json(const Report& report) {
   json += "  \"result\": " + quoted(overall) + ",\n";
   json += "  \"exit_code\": " + std::to_string(report.exit_code) + ",\n";
   json += "  \"started_at\": " + quoted(report.started_at) + ",\n";
-  json += "  \"duration_seconds\": " + number(report.duration_seconds) + ",\n";
+  json += "  \"duration_seconds\": " + format_report_seconds(report.duration_seconds) + ",\n";
   json += "  \"attempts\": " + std::to_string(report.attempts) + ",\n";
   json += "  \"summary\": {\"passed\": " + std::to_string(counts.passed) +
           ", \"failed\": " + std::to_string(counts.failed) +

@@ -36,12 +36,6 @@ std::string escaped(const std::string& raw) {
   return out;
 }
 
-std::string seconds(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.3f", value);
-  return buffer;
-}
-
 }  // namespace
 
 std::string render_junit(const Report& report) {
@@ -51,7 +45,7 @@ std::string render_junit(const Report& report) {
                              std::to_string(counts.failed) + "\" errors=\"" +
                              std::to_string(counts.errors) + "\" skipped=\"" +
                              std::to_string(counts.skipped) + "\" time=\"" +
-                             seconds(report.duration_seconds) + "\"";
+                             format_report_seconds(report.duration_seconds) + "\"";
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml += "<testsuites name=\"migration_exporter check\" " + totals + ">\n";
   xml += "  <testsuite name=\"migration_exporter check --phase=" + phase + "\" " + totals +
@@ -59,7 +53,7 @@ std::string render_junit(const Report& report) {
   for (const auto& result : report.results) {
     xml += "    <testcase classname=\"migration_exporter.check." + phase + "." +
            escaped(result.target) + "\" name=\"" + escaped(result.check) + "\" time=\"" +
-           seconds(result.seconds) + "\">\n";
+           format_report_seconds(result.seconds) + "\">\n";
     const std::string message =
         result.observed + (result.limit.empty() ? "" : " (limit " + result.limit + ")");
     std::string body;

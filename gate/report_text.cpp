@@ -1,6 +1,7 @@
 // The human report: a header line, then a table (check, result, observed, limit) with the
 // offending sessions, tables or slots indented under a failing check. Colour only when asked.
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 #include "gate/report.h"
@@ -27,6 +28,12 @@ std::string padded(const std::string& text, std::size_t width) {
 }
 
 }  // namespace
+
+std::string format_report_seconds(double seconds) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f", seconds);
+  return buffer;
+}
 
 Counts count_outcomes(const std::vector<CheckResult>& results) {
   Counts counts;
