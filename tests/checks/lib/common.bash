@@ -1,5 +1,12 @@
 # Shared helpers for tests/checks/*.sh (sourced, not a check itself).
 set -euo pipefail
+# `set -e` ends a check silently when a command fails outside a test of its own; name the line and
+# the command so that a CI log says what failed (a check died like this on 2026-12-02, unexplained).
+report_silent_exit() {  # status line command: only when `set -e` is about to end the script
+  [[ $- == *e* ]] && echo "FAIL: ${BASH_SOURCE[1]}:$2: \`$3\` exited $1" >&2
+  return 0
+}
+trap 'report_silent_exit $? $LINENO "$BASH_COMMAND"' ERR
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
