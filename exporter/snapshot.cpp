@@ -154,8 +154,18 @@ void SnapshotStore::publish(const std::string& target, std::vector<FamilyTexts> 
 
 void SnapshotStore::remove(const std::string& target) {
   std::lock_guard lock(mutex_);
-  targets_.erase(target);
+  std::erase_if(targets_, [&](const auto& entry) {
+    const std::string& key = entry.first;
+    return key == target ||
+           (key.size() > target.size() && key.compare(0, target.size(), target) == 0 &&
+            key[target.size()] == kStoreMemberSeparator);
+  });
   rebuild_locked();
+}
+
+void SnapshotStore::remove_part(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  if (targets_.erase(key) > 0) rebuild_locked();
 }
 
 std::string Snapshot::joined_text() const {

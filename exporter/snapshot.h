@@ -75,6 +75,10 @@ class FamilyTextsBuilder {
   std::vector<Building> texts_;
 };
 
+// A target's parts published by something other than its poller (auto-discovery's databases) are
+// keyed `<target><kStoreMemberSeparator><part>`, so that removing the target removes them too.
+inline constexpr char kStoreMemberSeparator = '\x1f';
+
 class SnapshotStore {
  public:
   using Source = std::function<std::vector<prometheus::MetricFamily>()>;
@@ -84,7 +88,10 @@ class SnapshotStore {
   // Replaces one target's families and rebuilds the snapshot. Families of the same name in
   // several parts (or targets) are merged as merge_families() does.
   void publish(const std::string& target, std::vector<FamilyTexts> parts);
+  // Removes `target` and every `<target><kStoreMemberSeparator>…` key.
   void remove(const std::string& target);
+  // Removes exactly one key (a target's part such as DatabaseFleet::store_key()).
+  void remove_part(const std::string& key);
   std::shared_ptr<const Snapshot> current() const { return current_.load(); }
 
  private:
