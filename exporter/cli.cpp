@@ -26,7 +26,8 @@ std::string collector_of_flag(const std::string& flag, bool& enable) {
 }
 
 bool reserved_path(const std::string& path) {
-  return path == "/" || path == "/healthz" || path == "/readyz" || path == "/-/reload";
+  return path == "/" || path == "/healthz" || path == "/readyz" || path == "/-/reload" ||
+         path == "/probe";
 }
 
 }  // namespace
@@ -73,8 +74,8 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
       if (!v) return std::nullopt;
       if (v->empty() || (*v)[0] != '/' || reserved_path(*v)) {
         error =
-            "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz or "
-            "/-/reload; got '" +
+            "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz, "
+            "/-/reload or /probe; got '" +
             *v + "'";
         return std::nullopt;
       }
