@@ -2,10 +2,14 @@
 // `down_revision` and `depends_on` assignments read from their text (as `alembic revision` and
 // hand-edited scripts write them), and the applied set a history of heads implies.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "sources/comparison.h"
+#include "sources/source_scan.h"
 #include "sources/source_tool.h"
 
 namespace {
@@ -121,4 +125,32 @@ TEST(AlembicGraph, EveryAncestorOfARecordedHeadIsApplied) {
   // Nothing recorded: everything pending.
   result = mexp::compare_migrations(alembic(), sources, {});
   EXPECT_EQ(result.pending.size(), 8U);
+}
+
+TEST(AlembicScan, ScriptsAreReadOnceUntilTheyChange) {
+  char pattern[] = "/tmp/me_alembic_scan_XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::filesystem::path dir = pattern;
+  const auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream(dir / name, std::ios::binary) << content;
+  };
+  write("a1_base.py", "revision = 'a1'\ndown_revision = None\n");
+  write("b2_next.py", "revision = 'b2'\ndown_revision = 'a1'\n");
+  write("broken.py", "down_revision = None\n");
+  mexp::SourceScanner scanner;
+  auto snapshot = scanner.scan(dir.string(), alembic(), {});
+  ASSERT_TRUE(snapshot.up) << snapshot.error;
+  ASSERT_EQ(snapshot.files.size(), 2U);
+  EXPECT_EQ(snapshot.files[1].migration.identity, "b2");
+  EXPECT_EQ(snapshot.files[1].migration.parents, std::vector<std::string>{"a1"});
+  ASSERT_EQ(snapshot.malformed.size(), 1U);
+  EXPECT_EQ(snapshot.malformed[0].first, "broken.py");
+  EXPECT_EQ(snapshot.files_hashed, 3U);
+  // Unchanged: nothing read, the same migrations and the same rejection from the cache.
+  snapshot = scanner.scan(dir.string(), alembic(), {});
+  EXPECT_EQ(snapshot.files_hashed, 0U);
+  ASSERT_EQ(snapshot.files.size(), 2U);
+  EXPECT_EQ(snapshot.files[1].migration.parents, std::vector<std::string>{"a1"});
+  EXPECT_EQ(snapshot.malformed.size(), 1U);
+  std::filesystem::remove_all(dir);
 }
