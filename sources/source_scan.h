@@ -52,9 +52,25 @@ class SourceScanner {
     std::vector<SourceMigration> planned;  // a plan file's migrations
     std::vector<std::string> plan_problems;
     std::vector<std::string> also_accepted;
+    std::optional<SourceMigration> read;  // SourceTool::read_content's migration
+    std::string malformed;                // SourceTool::read_content's rejection
+  };
+  // A tool with chained checksums (Atlas): the files and integrity file they were computed from.
+  struct ChainStamp {
+    std::string path;
+    std::uintmax_t size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const ChainStamp&) const = default;
+  };
+  struct Chain {
+    std::vector<ChainStamp> stamps;
+    std::map<std::string, std::optional<std::string>> checksums;  // by relative path
+    std::map<std::string, std::string> file_problems;
+    std::vector<std::string> problems;
   };
   struct Walk;
   void read_plan(Walk& walk, const std::string& root);
+  void apply_chain(Walk& walk, const std::string& directory);
   void visit_file(Walk& walk, const std::string& full_path, const std::string& relative,
                   std::uintmax_t size, std::int64_t mtime_ns);
   void walk_directory(Walk& walk, const std::string& full_path, const std::string& relative,
@@ -62,6 +78,7 @@ class SourceScanner {
 
   ScanLimits limits_;
   std::map<std::string, Digest> digests_;  // by relative path
+  std::optional<Chain> chain_;
 };
 
 }  // namespace mexp
