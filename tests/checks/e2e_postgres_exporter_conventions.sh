@@ -55,8 +55,22 @@ wait_http "$base/readyz" 200 20
 curl -sf "$base/metrics" -o "$work/metrics"
 expect_metric "$work/metrics" "pg_up{datname=\"postgres\",target=\"$PGHOST:$PGPORT/postgres\"}" 1
 expect_metric "$work/metrics" "pg_up{datname=\"second\",target=\"$PGHOST:$PGPORT/second\"}" 1
-stop
 pass "a comma-separated DATA_SOURCE_NAME is one target per DSN"
+# The multi-target pattern: /probe?target=<name> serves that target's series alone, as a Prometheus
+# job relabelling __param_target scrapes it; nothing is connected on behalf of the query string.
+curl -sf "$base/probe?target=$(python3 -c 'import sys,urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PGHOST:$PGPORT/second")" -o "$work/probe"
+expect_metric "$work/probe" "pg_up{datname=\"second\",target=\"$PGHOST:$PGPORT/second\"}" 1
+grep -qF "target=\"$PGHOST:$PGPORT/postgres\"" "$work/probe" && fail "/probe?target=second served the other target's series"
+grep -vqF "target=\"$PGHOST:$PGPORT/second\"" <(grep -v '^#' "$work/probe") && fail "/probe served series of no target"
+grep -q '^migration_exporter_build_info' "$work/probe" && fail "/probe served the exporter's own series"
+grep -q '^migration_history_up{datname="second"' "$work/probe" || grep -q '^pg_stat_database_' "$work/probe" || fail "/probe lacks the target's collector series"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/probe?target=db.example.com:5432/app")" = 404 ] || fail "an unknown probe target is not 404"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/probe")" = 400 ] || fail "/probe without target is not 400"
+before=$(psql -Atc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")
+curl -s -o /dev/null "$base/probe?target=host%3D127.0.0.1%20dbname%3Dpostgres"
+[ "$(psql -Atc "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'")" -le "$before" ] || fail "a DSN in /probe's query string opened a connection"
+stop
+pass "/probe?target=<name>: that target's series alone; unknown target 404, none 400, a DSN in the URL connects nowhere"
 
 export DATA_SOURCE_NAME="host=$PGHOST port=$PGPORT dbname=postgres user=postgres"
 second=$(free_port)
