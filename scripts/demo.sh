@@ -30,7 +30,13 @@ for extra in scripts/demo/seed.d/*.sql; do
   [ -e "$extra" ] || continue
   psql -q -v ON_ERROR_STOP=1 -d shop -f "$extra"
 done
-psql -q -v ON_ERROR_STOP=1 -d shop -v role=migration_exporter -f deploy/sql/monitor_role.sql >/dev/null
+# A second tenant database, cloned from shop and left behind the code (its last deploy stopped after
+# 1.5): auto-discovery (scripts/demo/sources.toml) shows it under its own datname, pending included.
+createdb -T shop shop_eu
+psql -q -v ON_ERROR_STOP=1 -d shop_eu -c "DELETE FROM flyway_schema_history WHERE installed_rank > 5"
+for db in shop shop_eu; do
+  psql -q -v ON_ERROR_STOP=1 -d "$db" -v role=migration_exporter -f deploy/sql/monitor_role.sql >/dev/null
+done
 
 dsn="host=$PGHOST port=$PGPORT dbname=shop user=migration_exporter"
 # The deploy gate on the same database, as a pipeline would run it after `flyway migrate`: the
