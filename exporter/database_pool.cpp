@@ -1,4 +1,4 @@
-// The discovered databases' sessions: reuse, least-recently-used eviction, connection counting.
+// The discovered databases' sessions: reuse, most-recently-used eviction, connection counting.
 #include "exporter/database_pool.h"
 
 #include <algorithm>
@@ -18,7 +18,11 @@ PgSession& DatabaseSessionPool::acquire(const std::string& dbname) {
     sessions_.splice(sessions_.begin(), sessions_, found);
   } else {
     // Make room before connecting, so that the server never sees capacity + 1 of our sessions.
-    while (sessions_.size() >= capacity_) sessions_.pop_back();
+    // The most recently used session goes, not the least: every sweep visits the databases in the
+    // same order, and under least-recently-used eviction a sweep of more databases than the pool
+    // holds would miss on every single one. Evicting the one just used keeps the others open
+    // across sweeps, so a sweep of D databases reopens only D - capacity of them.
+    while (sessions_.size() >= capacity_) sessions_.pop_front();
     SessionSettings settings = base_;
     settings.conninfo = conninfo_for_database(base_.conninfo, dbname);
     sessions_.push_front({dbname, std::make_unique<PgSession>(std::move(settings), stop_)});

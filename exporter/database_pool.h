@@ -1,6 +1,6 @@
 // A bounded set of sessions to the databases of one server, for auto-discovery: at most `capacity`
-// are open at once, the least recently used one is closed to make room, so that watching 1,000
-// databases never means 1,000 permanent connections.
+// are open at once (the most recently used one is closed to make room: the sweep's order repeats),
+// so that watching 1,000 databases never means 1,000 permanent connections.
 #pragma once
 
 #include <atomic>

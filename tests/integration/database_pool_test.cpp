@@ -1,12 +1,13 @@
 // The discovered databases' session pool against a real server: never more than its capacity of
-// sessions open (the least recently used one is closed first), sessions reused while they fit, and
-// a database that refuses us holding no slot.
+// sessions open (the one just used is closed first, as sweeps repeat their order), sessions reused
+// while they fit, and a database that refuses us holding no slot.
 #include "exporter/database_pool.h"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "tests/support/test_pg.h"
 
@@ -33,27 +34,40 @@ mexp::SessionSettings settings() {
   return base;
 }
 
-TEST(DatabaseSessionPool, KeepsAtMostCapacityOpenAndClosesTheLeastRecentlyUsed) {
+TEST(DatabaseSessionPool, KeepsAtMostCapacityOpenAndClosesTheOneJustUsed) {
   TestDatabase a, b, c;
   SqlSession admin("postgres");
   mexp::DatabaseSessionPool pool(settings(), 2, nullptr);
 
   EXPECT_EQ(pool.acquire(a.name()).datname(), a.name());
   pool.acquire(b.name());
-  pool.acquire(a.name());  // a is now the most recently used: b goes first
+  pool.acquire(a.name());  // reused; a is now the most recently used
   EXPECT_EQ(pool.connects_total(), 2);
-  pool.acquire(c.name());
+  pool.acquire(c.name());  // full: a, just used, makes room; b stays for the next sweep
   EXPECT_EQ(pool.open(), 2U);
   EXPECT_EQ(pool.connects_total(), 3);
-  EXPECT_EQ(sessions_to(admin, a.name(), 1), 1);
-  EXPECT_EQ(sessions_to(admin, b.name(), 0), 0) << "the least recently used session was not closed";
+  EXPECT_EQ(sessions_to(admin, a.name(), 0), 0) << "the most recently used session was not closed";
+  EXPECT_EQ(sessions_to(admin, b.name(), 1), 1);
   EXPECT_EQ(sessions_to(admin, c.name(), 1), 1);
 
-  pool.acquire(a.name());  // still open: no new connection
+  pool.acquire(b.name());  // still open: no new connection
   EXPECT_EQ(pool.connects_total(), 3);
-  pool.forget(a.name());
+  pool.forget(b.name());
   EXPECT_EQ(pool.open(), 1U);
-  EXPECT_EQ(sessions_to(admin, a.name(), 0), 0);
+  EXPECT_EQ(sessions_to(admin, b.name(), 0), 0);
+}
+
+TEST(DatabaseSessionPool, ARepeatedSweepOfMoreDatabasesThanSessionsReopensOnlyTheExcess) {
+  TestDatabase a, b, c, d;
+  mexp::DatabaseSessionPool pool(settings(), 3, nullptr);
+  const std::vector<const TestDatabase*> sweep = {&a, &b, &c, &d};
+  for (int round = 0; round < 3; ++round) {
+    for (const auto* database : sweep) pool.acquire(database->name());
+  }
+  // The first sweep opens 4; each later one reopens only 4 - 3 = 1 (least-recently-used eviction
+  // would reopen all 4 every time).
+  EXPECT_EQ(pool.connects_total(), 4 + 1 + 1);
+  EXPECT_LE(pool.open(), 3U);
 }
 
 TEST(DatabaseSessionPool, ADatabaseThatRefusesUsHoldsNoSlot) {
