@@ -90,12 +90,14 @@ def metric(port, name):
     return None
 
 
-def run_ours(db, binary, port, work, size, window):
+def run_ours(db, binary, port, work, size, window, connections):
     dsn = f"host=127.0.0.1 port={db.port} dbname=postgres user={OURS_ROLE} sslmode=disable"
+    config = Path(work) / f"ours_{connections}.toml"
+    config.write_text(f"[auto_discovery]\nenabled = true\nmax_connections = {connections}\n")
     sampler = Sampler(db, OURS_ROLE)
     started = procs.Started("ours", [binary, f"--web.listen-address=127.0.0.1:{port}",
-                                     "--auto-discover-databases", "--log.level=warn"],
-                            Path(work) / f"ours_{size}.log", work,
+                                     f"--config.file={config}", "--log.level=warn"],
+                            Path(work) / f"ours_{size}_{connections}.log", work,
                             env={"DATA_SOURCE_NAME": dsn, "PATH": "/usr/bin:/bin"})
     try:
         measure.wait_http(port, "/readyz", 120, started.alive)
@@ -111,7 +113,10 @@ def run_ours(db, binary, port, work, size, window):
         connects0 = metric(port, "migration_exporter_discovery_connects_total")
         time.sleep(window)
         polls = window / POLL_SECONDS
+        top = sorted(db.statements(OURS_ROLE), key=lambda row: -row[1])[:8]
         result = {
+            "top_ms_per_poll": [(round(ms / polls, 1), round(calls / polls, 1), query[:90])
+                                for calls, ms, query in top],
             "first_sweep_s": first_sweep,
             "poll_s": metric(port, "migration_exporter_discovery_last_sweep_seconds"),
             "db_ms_per_poll": statement_ms(db, OURS_ROLE) / polls,
@@ -170,6 +175,8 @@ def main():
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--window", type=int, default=60, help="seconds of ours measured (whole polls)")
     parser.add_argument("--peer-scrapes", type=int, default=3)
+    parser.add_argument("--ours-connections", default="8",
+                        help="[auto_discovery] max_connections of each run of ours (default: ours' default 8)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     db = clusters.Cluster(args.root, args.work)
@@ -186,19 +193,22 @@ def main():
             grow(db, have, size)
             have = size
             print(f"discovery bench: {size} databases ready in {time.monotonic() - started:.0f}s", flush=True)
-            ours = run_ours(db, args.binary, 59301, args.work, size, args.window)
-            print(f"  ours {json.dumps(ours)}", flush=True)
+            entry = {"databases": size, "load": procs.load_average()}
+            for connections in [int(c) for c in args.ours_connections.split(",")]:
+                ours = run_ours(db, args.binary, 59301, args.work, size, args.window, connections)
+                print(f"  ours max_connections={connections} {json.dumps(ours)}", flush=True)
+                entry[f"ours (max_connections {connections})"] = ours
             peer = run_peer(db, 59302, args.work, size, args.peer_scrapes)
             print(f"  peer {json.dumps(peer)}", flush=True)
-            results.append({"databases": size, "ours": ours, "peer": peer,
-                            "load": procs.load_average()})
+            entry["peer"] = peer
+            results.append(entry)
     finally:
         db.stop()
     Path(args.out).write_text(json.dumps(results, indent=2))
     lines = ["| databases | contestant | poll s | peak sessions | DB ms per poll | CPU s per poll | RSS MiB (peak) | series |",
              "|---|---|---|---|---|---|---|---|"]
     for r in results:
-        for name in ("ours", "peer"):
+        for name in [key for key in r if key.startswith("ours")] + ["peer"]:
             m = r[name]
             lines.append(f"| {r['databases']:,} | {name} | {m['poll_s']:.2f} | {m['peak_sessions']} | "
                          f"{m['db_ms_per_poll']:.0f} | {m['cpu_s_per_poll']:.2f} | "
