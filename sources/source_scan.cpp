@@ -2,9 +2,7 @@
 #include "sources/source_scan.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -12,46 +10,14 @@
 #include <set>
 
 #include "sources/checksums.h"
+#include "sources/source_text.h"
 
 namespace mexp {
 namespace {
 
-std::int64_t mtime_ns_of(const struct stat& info) {
-  return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
-}
-
 std::string base_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// Reads a whole file of known size; returns the error text, or "" with `content` filled.
-std::string read_file(const std::string& path, std::uintmax_t size, std::string& content,
-                      struct stat& after) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  // O_NOFOLLOW on a symlink fails: open through the link, as the tool would.
-  const int file = fd >= 0 ? fd : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (file < 0) return std::string("cannot open: ") + std::strerror(errno);
-  content.assign(static_cast<std::size_t>(size), '\0');
-  std::size_t done = 0;
-  std::string error;
-  while (done < content.size()) {
-    const auto got = ::read(file, content.data() + done, content.size() - done);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      error = std::string("cannot read: ") + std::strerror(errno);
-      break;
-    }
-    if (got == 0) break;
-    done += static_cast<std::size_t>(got);
-  }
-  content.resize(done);
-  // One byte more than the size stat gave means the file grew while it was read.
-  char extra = 0;
-  if (error.empty() && ::read(file, &extra, 1) > 0) error = "changed while being read";
-  if (::fstat(file, &after) != 0 && error.empty()) error = "cannot stat after reading";
-  ::close(file);
-  return error;
 }
 
 }  // namespace
@@ -61,13 +27,14 @@ struct SourceScanner::Walk {
   const SourceNaming& naming;
   SourceSnapshot snapshot;
   std::map<std::string, Digest> digests;  // this scan's, replacing the scanner's at the end
+  std::map<std::string, Named> named;
   std::set<std::pair<dev_t, ino_t>> directories;
   std::size_t entries = 0;
 };
 
 SourceSnapshot SourceScanner::scan(const std::string& root, const SourceTool& tool,
                                    const SourceNaming& naming) {
-  Walk walk{tool, naming, {}, {}, {}, 0};
+  Walk walk{tool, naming, {}, {}, {}, {}, 0};
   struct stat info {};
   if (!tool.plan_file.empty()) {
     read_plan(walk, root);
@@ -87,7 +54,10 @@ SourceSnapshot SourceScanner::scan(const std::string& root, const SourceTool& to
                    [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   std::sort(walk.snapshot.malformed.begin(), walk.snapshot.malformed.end());
   // Files gone from the source leave the cache; on a failed walk the old digests stay for the next.
-  if (walk.snapshot.up) digests_ = std::move(walk.digests);
+  if (walk.snapshot.up) {
+    digests_ = std::move(walk.digests);
+    named_ = std::move(walk.named);
+  }
   return std::move(walk.snapshot);
 }
 
@@ -116,7 +86,7 @@ void SourceScanner::read_plan(Walk& walk, const std::string& root) {
     if (size > limits_.max_file_bytes) {
       digest.problem = "larger than max_file_bytes";
     } else {
-      digest.problem = read_file(path, size, content, after);
+      digest.problem = read_source_file(path, size, content, after);
     }
     if (digest.problem.empty()) digest.problem = text_content_problem(content);
     if (!digest.problem.empty()) {
@@ -180,6 +150,42 @@ void SourceScanner::walk_directory(Walk& walk, const std::string& full_path,
   }
 }
 
+SourceName SourceScanner::identify(Walk& walk, const std::string& full_path,
+                                   const std::string& relative, SourceMigration from_name,
+                                   std::string& problem) {
+  // The root the relative path hangs below: full_path ends with it.
+  const std::string root = full_path.substr(0, full_path.size() - relative.size());
+  std::string read_path = full_path;
+  struct stat info {};
+  if (walk.tool.identity_file) {
+    const std::string companion = root + walk.tool.identity_file(relative);
+    if (::stat(companion.c_str(), &info) == 0 && S_ISREG(info.st_mode)) read_path = companion;
+  }
+  const auto cached = named_.find(relative);
+  if (cached != named_.end() && cached->second.read_path == read_path &&
+      ::stat(read_path.c_str(), &info) == 0 &&
+      cached->second.size == static_cast<std::uintmax_t>(info.st_size) &&
+      cached->second.mtime_ns == mtime_ns_of(info)) {
+    walk.named.insert(*cached);
+    problem = cached->second.problem;
+    return cached->second.name;
+  }
+  ++walk.snapshot.files_hashed;
+  const SourceText text = read_source_text(read_path, limits_.max_file_bytes);
+  Named named{read_path, text.size, text.mtime_ns, {}, text.problem};
+  if (text.problem.empty()) {
+    named.name = walk.tool.read_identity(from_name, text.content);
+  } else if (!from_name.identity.empty()) {
+    // Unreadable: the name alone says what it is, and the file counts as not verified.
+    named.name = {std::move(from_name), ""};
+  } else {
+    named.name = {std::nullopt, text.problem};
+  }
+  problem = named.problem;
+  if (text.problem != "changed while being read") walk.named.emplace(relative, named);
+  return named.name;
+}
+
 void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
                                const std::string& relative, std::uintmax_t size,
                                std::int64_t mtime_ns) {
@@ -189,7 +195,16 @@ void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
     return;
   }
   if (!name.migration) return;
-  SourceFile file{relative, std::move(*name.migration), std::nullopt, "", {}};
+  std::string identity_problem;
+  if (walk.tool.read_identity) {
+    name = identify(walk, full_path, relative, std::move(*name.migration), identity_problem);
+    if (!name.malformed.empty()) {
+      walk.snapshot.malformed.emplace_back(relative, name.malformed);
+      return;
+    }
+    if (!name.migration) return;
+  }
+  SourceFile file{relative, std::move(*name.migration), std::nullopt, identity_problem, {}};
   if (walk.tool.checksum == SourceChecksum::none ||
       (walk.tool.unchecksummed && walk.tool.unchecksummed(relative))) {
     walk.snapshot.files.push_back(std::move(file));
@@ -212,7 +227,7 @@ void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
   } else {
     std::string content;
     struct stat after {};
-    digest.problem = read_file(full_path, size, content, after);
+    digest.problem = read_source_file(full_path, size, content, after);
     if (digest.problem.empty() &&
         (static_cast<std::uintmax_t>(after.st_size) != size || mtime_ns_of(after) != mtime_ns)) {
       digest.problem = "changed while being read";

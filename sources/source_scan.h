@@ -53,7 +53,17 @@ class SourceScanner {
     std::vector<std::string> plan_problems;
     std::vector<std::string> also_accepted;
   };
+  // What read_identity made of a file, kept while the file it read keeps its size and mtime.
+  struct Named {
+    std::string read_path;  // the file whose text named it (the migration's, or its companion)
+    std::uintmax_t size = 0;
+    std::int64_t mtime_ns = 0;
+    SourceName name;
+    std::string problem;
+  };
   struct Walk;
+  SourceName identify(Walk& walk, const std::string& full_path, const std::string& relative,
+                      SourceMigration from_name, std::string& problem);
   void read_plan(Walk& walk, const std::string& root);
   void visit_file(Walk& walk, const std::string& full_path, const std::string& relative,
                   std::uintmax_t size, std::int64_t mtime_ns);
@@ -62,6 +72,7 @@ class SourceScanner {
 
   ScanLimits limits_;
   std::map<std::string, Digest> digests_;  // by relative path
+  std::map<std::string, Named> named_;     // by the migration's relative path
 };
 
 }  // namespace mexp

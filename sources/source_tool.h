@@ -88,6 +88,14 @@ struct SourceTool {
   std::function<bool(const AppliedMigration&)> synthetic = [](const AppliedMigration& row) {
     return row.kind == "marker";
   };
+  // Tools whose history records a name written inside the migration (TypeORM's class name, EF
+  // Core's [Migration] attribute) set `read_identity`: given what `parse` made of the file name and
+  // the text of the file, or of `identity_file(path)` when that file exists (EF Core's Designer
+  // file), it returns the migration as the tool names it, no migration, or why the tool rejects
+  // it. The text is read again only when that file's size or mtime changed.
+  std::function<std::string(std::string_view relative_path)> identity_file{};
+  std::function<SourceName(const SourceMigration& from_name, std::string_view content)>
+      read_identity{};
 };
 
 // Called from a static initialiser in each tool's sources/source_<tool>.cpp.
