@@ -98,3 +98,30 @@ TEST_F(DeclaredSources, TypeormComparesTheClassNamesTheFilesDeclare) {
   // init.ts declares a class without a timestamp: TypeORM refuses it, so it is a problem file.
   expect_state(samples, table, 2, {"Orders1700000002000"}, {"Deleted1700000001000"}, 1);
 }
+
+TEST_F(DeclaredSources, EfcoreComparesTheIdsOfTheMigrationAttributes) {
+  const auto designer = [](const std::string& id) {
+    return "namespace App.Migrations\n{\n    [DbContext(typeof(AppDbContext))]\n    [Migration(\"" +
+           id + "\")]\n    partial class M\n    {\n    }\n}\n";
+  };
+  // Applied: its Designer file carries the id the file is named by.
+  write("Migrations/20240101120000_Init.cs", "public partial class Init : Migration {}\n");
+  write("Migrations/20240101120000_Init.Designer.cs", designer("20240101120000_Init"));
+  // Pending: its attribute, not its file name, is the id EF Core would record.
+  write("Migrations/Orders.cs", "public partial class Orders : Migration {}\n");
+  write("Migrations/Orders.Designer.cs", designer("20240103000000_Orders"));
+  write("Migrations/AppDbContextModelSnapshot.cs", "partial class S : ModelSnapshot {}\n");
+  write("Migrations/Helpers.cs", "static class Helpers {}\n");
+  rows_ = {"INSERT INTO \"__EFMigrationsHistory\" VALUES ('20240101120000_Init', '8.0.4')",
+           "INSERT INTO \"__EFMigrationsHistory\" VALUES ('20240102000000_Dropped', '8.0.4')"};
+  // As Npgsql's history repository creates it.
+  const auto samples = collect_with(
+      "efcore",
+      "CREATE TABLE IF NOT EXISTS \"__EFMigrationsHistory\" (\"MigrationId\" character "
+      "varying(150) NOT NULL, \"ProductVersion\" character varying(32) NOT NULL, CONSTRAINT "
+      "\"PK___EFMigrationsHistory\" PRIMARY KEY (\"MigrationId\"))",
+      "public.\"__EFMigrationsHistory\"", "Migrations");
+  const std::map<std::string, std::string> table = {
+      {"tool", "efcore"}, {"schema", "public"}, {"table", "__EFMigrationsHistory"}};
+  expect_state(samples, table, 2, {"20240103000000_Orders"}, {"20240102000000_Dropped"}, 0);
+}
