@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sources/changelog_files.h"
 #include "sources/source_tool.h"
 
 namespace mexp {
@@ -61,7 +63,14 @@ class SourceScanner {
     SourceName name;
     std::string problem;
   };
+  // A changelog tree's reading, kept while none of the files it read or listed changed.
+  struct ChangelogCache {
+    std::string search_path, changelog;
+    std::shared_ptr<ChangelogFiles> files;
+    ChangelogRead read;
+  };
   struct Walk;
+  void read_changelog(Walk& walk, const std::string& root);
   SourceName identify(Walk& walk, const std::string& full_path, const std::string& relative,
                       SourceMigration from_name, std::string& problem);
   void read_plan(Walk& walk, const std::string& root);
@@ -73,6 +82,7 @@ class SourceScanner {
   ScanLimits limits_;
   std::map<std::string, Digest> digests_;  // by relative path
   std::map<std::string, Named> named_;     // by the migration's relative path
+  std::optional<ChangelogCache> changelog_;
 };
 
 }  // namespace mexp

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mexp {
@@ -37,12 +38,29 @@ struct SourceNaming {
   std::string baseline_prefix = "B";
   std::string separator = "__";
   std::vector<std::string> suffixes = {".sql"};
+  // Liquibase's changelog-file: the root changelog's path below the source directory (its search
+  // path), as Liquibase is given it; empty: the source is that file, or holds one by a usual name.
+  std::string changelog_file{};
 };
 
 // How the tool fingerprints a file's content, as it stores it in its history table.
 // prisma_sha256: sha256_hex, and the file also matches the digests of its text with CRLF as LF, LF
 // as CRLF, each also in the unpadded hex older Prisma versions wrote.
 enum class SourceChecksum { none, flyway_crc32, sha256_hex, md5_hex, prisma_sha256 };
+
+// What a changelog reader found across its files: the migrations in the order the tool runs them,
+// each with its checksum where one can be computed.
+struct ChangelogEntry {
+  SourceMigration migration;
+  std::optional<std::string> checksum;
+  std::vector<std::string> also_accepted;
+};
+struct ChangelogRead {
+  std::vector<ChangelogEntry> entries;
+  std::vector<std::pair<std::string, std::string>> malformed;  // file, why the tool rejects it
+  std::string error;  // non-empty: the tool could not read the changelog (a missing include)
+};
+class ChangelogFiles;
 
 // One history row as the comparison needs it (read by the source tool's applied_sql).
 struct AppliedMigration {
@@ -96,6 +114,13 @@ struct SourceTool {
   std::function<std::string(std::string_view relative_path)> identity_file{};
   std::function<SourceName(const SourceMigration& from_name, std::string_view content)>
       read_identity{};
+  // Tools whose migrations are listed across a tree of changelog files (Liquibase: a root file and
+  // what it includes) set this instead of `parse`: it reads `changelog` (a path below the search
+  // path) and what it includes through `files`. `changelog_names`: the root names looked for in
+  // the source directory when SourceNaming::changelog_file is not set.
+  std::function<ChangelogRead(ChangelogFiles& files, const std::string& changelog)>
+      read_changelog{};
+  std::vector<std::string> changelog_names{};
 };
 
 // Called from a static initialiser in each tool's sources/source_<tool>.cpp.

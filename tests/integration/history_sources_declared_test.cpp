@@ -125,3 +125,57 @@ TEST_F(DeclaredSources, EfcoreComparesTheIdsOfTheMigrationAttributes) {
       {"tool", "efcore"}, {"schema", "public"}, {"table", "__EFMigrationsHistory"}};
   expect_state(samples, table, 2, {"20240103000000_Orders"}, {"20240102000000_Dropped"}, 0);
 }
+
+TEST_F(DeclaredSources, LiquibaseComparesChangesetsAndTheirChecksums) {
+  write("changelog.xml",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<databaseChangeLog "
+        "xmlns=\"http://www.liquibase.org/xml/ns/dbchangelog\">\n"
+        "  <include file=\"sql/changes.sql\" relativeToChangelogFile=\"true\"/>\n"
+        "</databaseChangeLog>\n");
+  // After the deploy below: `gone` deleted, `edited` and the runOnChange view edited, `pending`
+  // added. Liquibase 4.28.0 then fails `validate` on edited only ("sql/changes.sql::edited::bob
+  // was: 9:8e40… but is now: 9:2f67…") and would re-run the view.
+  write("sql/changes.sql",
+        "--liquibase formatted sql\n\n--changeset alice:1\nCREATE TABLE a1 (id int);\n\n"
+        "--changeset bob:edited\nCREATE TABLE c (id bigint);\n\n"
+        "--changeset bob:views runOnChange:true\nCREATE OR REPLACE VIEW v AS SELECT 2;\n\n"
+        "--changeset bob:never\n--preconditions onFail:MARK_RAN\n"
+        "--precondition-sql-check expectedResult:1 SELECT 0\nCREATE TABLE never (id int);\n\n"
+        "--changeset carol:pending\nCREATE TABLE p (id int);\n");
+  // The rows Liquibase 4.28.0 wrote for the files before the edit (`update` on PostgreSQL 15).
+  const auto row = [](const std::string& id, const std::string& author, const std::string& md5,
+                      const std::string& type, int order) {
+    return "INSERT INTO databasechangelog (id, author, filename, dateexecuted, orderexecuted, "
+           "exectype, md5sum, description, liquibase, deployment_id) VALUES ('" +
+           id + "', '" + author + "', 'sql/changes.sql', now(), " + std::to_string(order) + ", '" +
+           type + "', '9:" + md5 + "', 'sql', '4.28.0', '1234567890')";
+  };
+  rows_ = {row("1", "alice", "dfce0013934c6dc62a9a256c47851ba2", "EXECUTED", 1),
+           row("gone", "alice", "3bb251ba056c0839d10780effcb84693", "EXECUTED", 2),
+           row("edited", "bob", "8e40c962cef2320c2c759f3676d5b38c", "EXECUTED", 3),
+           row("views", "bob", "c1ab5b6960787e339fc998d477bbada3", "EXECUTED", 4),
+           row("never", "bob", "e64d4feed3401eabc8a947569c546af7", "MARK_RAN", 5)};
+  // As CreateDatabaseChangeLogTableGenerator creates it on PostgreSQL.
+  const auto samples = collect_with(
+      "liquibase",
+      "CREATE TABLE databasechangelog (ID VARCHAR(255) NOT NULL, AUTHOR VARCHAR(255) NOT NULL, "
+      "FILENAME VARCHAR(255) NOT NULL, DATEEXECUTED TIMESTAMP WITHOUT TIME ZONE NOT NULL, "
+      "ORDEREXECUTED INTEGER NOT NULL, EXECTYPE VARCHAR(10) NOT NULL, MD5SUM VARCHAR(35), "
+      "DESCRIPTION VARCHAR(255), COMMENTS VARCHAR(255), TAG VARCHAR(255), LIQUIBASE "
+      "VARCHAR(20), CONTEXTS VARCHAR(255), LABELS VARCHAR(255), DEPLOYMENT_ID VARCHAR(10))",
+      "public.databasechangelog");
+  const std::map<std::string, std::string> table = {
+      {"tool", "liquibase"}, {"schema", "public"}, {"table", "databasechangelog"}};
+  EXPECT_EQ(samples.get("migration_history_up", table), 1);
+  EXPECT_EQ(samples.get("migration_source_up", table), 1);
+  EXPECT_EQ(samples.get("migration_source_files", table), 5);
+  EXPECT_EQ(samples.get("migration_source_problem_files", table), 0);
+  EXPECT_EQ(names(samples, "pending"), std::set<std::string>{"sql/changes.sql::pending::carol"});
+  EXPECT_EQ(names(samples, "missing_source"),
+            std::set<std::string>{"sql/changes.sql::gone::alice"});
+  EXPECT_EQ(names(samples, "checksum_mismatch"),
+            std::set<std::string>{"sql/changes.sql::edited::bob"});
+  EXPECT_EQ(names(samples, "outdated_repeatable"),
+            std::set<std::string>{"sql/changes.sql::views::bob"});
+  EXPECT_EQ(samples.get("migration_future", table), 0);
+}
