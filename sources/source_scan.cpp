@@ -20,6 +20,27 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
+// Two files that are the same migration (of one kind: Flyway's V1 and U1 are not): every tool
+// refuses the directory (golang-migrate's Migrations.Append, goose's "found duplicate migration
+// version", Flyway's "more than one migration with version"). The first by path stays; the others
+// are reported as malformed rather than silently hidden behind it.
+void report_duplicates(SourceSnapshot& snapshot, const std::string& tool) {
+  std::map<std::pair<SourceKind, std::string>, std::string> first_path;
+  std::vector<SourceFile> kept;
+  for (auto& file : snapshot.files) {
+    const auto [first, inserted] =
+        first_path.try_emplace({file.migration.kind, file.migration.identity}, file.path);
+    if (inserted) {
+      kept.push_back(std::move(file));
+    } else {
+      snapshot.malformed.emplace_back(file.path, "the same migration (" + file.migration.identity +
+                                                     ") as " + first->second + ": " + tool +
+                                                     " refuses two files for one migration");
+    }
+  }
+  snapshot.files = std::move(kept);
+}
+
 }  // namespace
 
 struct SourceScanner::Walk {
@@ -54,6 +75,7 @@ SourceSnapshot SourceScanner::scan(const std::string& root, const SourceTool& to
   walk.snapshot.up = walk.snapshot.error.empty();
   std::stable_sort(walk.snapshot.files.begin(), walk.snapshot.files.end(),
                    [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  if (!tool.read_changelog && tool.plan_file.empty()) report_duplicates(walk.snapshot, tool.name);
   std::sort(walk.snapshot.malformed.begin(), walk.snapshot.malformed.end());
   // Files gone from the source leave the cache; on a failed walk the old digests stay for the next.
   if (walk.snapshot.up) {
