@@ -50,6 +50,9 @@ LiquibaseChangelog parse_liquibase_sql(std::string_view content);
 // (ChangeSet.generateCheckSum).
 std::string liquibase_sql_checksum(const std::vector<std::string>& statements);
 
+// Whether a changeset's dbms list ("postgresql,h2", "!postgresql", "all") leaves PostgreSQL out.
+bool liquibase_excludes_postgresql(std::string_view dbms);
+
 // DatabaseChangeLog.normalizePath: "classpath:" and a leading '/' removed, '\' as '/', "." and
 // ".." segments resolved.
 std::string liquibase_normalize_path(std::string_view path);

@@ -47,14 +47,14 @@ std::string strip_quotes(std::string_view text) {
   return std::string(text);
 }
 
-bool excludes_postgresql(const std::string& dbms) {
+}  // namespace
+
+bool liquibase_excludes_postgresql(std::string_view dbms) {
   if (dbms.empty()) return false;
   const std::string list = lower(dbms);
   if (list.find("!postgresql") != std::string::npos) return true;
   return list.find("postgresql") == std::string::npos && list.find("all") == std::string::npos;
 }
-
-}  // namespace
 
 std::string liquibase_sql_checksum(const std::vector<std::string>& statements) {
   std::string joined;
@@ -150,7 +150,7 @@ LiquibaseChangelog parse_liquibase_sql(std::string_view content) {
       changeset.logical_file_path = attribute(line, "logicalFilePath");
       changeset.run_on_change = lower(attribute(line, "runOnChange")) == "true";
       changeset.run_always = lower(attribute(line, "runAlways")) == "true";
-      changeset.other_database = excludes_postgresql(attribute(line, "dbms"));
+      changeset.other_database = liquibase_excludes_postgresql(attribute(line, "dbms"));
       changelog.items.emplace_back(std::move(changeset));
       current = &std::get<LiquibaseChangeSet>(changelog.items.back());
       continue;

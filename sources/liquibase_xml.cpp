@@ -107,12 +107,6 @@ std::string value_of(const std::map<std::string, std::string>& attributes, const
   return found == attributes.end() ? "" : found->second;
 }
 
-bool excludes_postgresql(const std::string& dbms) {
-  if (dbms.empty()) return false;
-  if (dbms.find("!postgresql") != std::string::npos) return true;
-  return dbms.find("postgresql") == std::string::npos && dbms.find("all") == std::string::npos;
-}
-
 }  // namespace
 
 LiquibaseChangelog parse_liquibase_xml(std::string_view content) {
@@ -173,14 +167,15 @@ LiquibaseChangelog parse_liquibase_xml(std::string_view content) {
     if (depth == 0 && tag.name == "databaseChangeLog") {
       changelog.logical_file_path = value_of(tag.attributes, "logicalFilePath");
     } else if (depth == 1 && tag.name == "changeSet") {
-      changeset = LiquibaseChangeSet{value_of(tag.attributes, "id"),
-                                     value_of(tag.attributes, "author"),
-                                     value_of(tag.attributes, "logicalFilePath"),
-                                     is_true(tag.attributes, "runOnChange"),
-                                     is_true(tag.attributes, "runAlways"),
-                                     excludes_postgresql(value_of(tag.attributes, "dbms")),
-                                     std::nullopt,
-                                     {}};
+      changeset =
+          LiquibaseChangeSet{value_of(tag.attributes, "id"),
+                             value_of(tag.attributes, "author"),
+                             value_of(tag.attributes, "logicalFilePath"),
+                             is_true(tag.attributes, "runOnChange"),
+                             is_true(tag.attributes, "runAlways"),
+                             liquibase_excludes_postgresql(value_of(tag.attributes, "dbms")),
+                             std::nullopt,
+                             {}};
       statements.clear();
       checksummable = true;
       if (changeset->id.empty() || changeset->author.empty()) {

@@ -1,6 +1,8 @@
 // Liquibase's YAML changelogs in the block style its documentation and generator write:
 // `databaseChangeLog:` holding `- changeSet:`, `- include:` and `- includeAll:` items whose keys
 // (id, author, file, path, ...) sit one level below. No checksum is computed for YAML changesets.
+#include <algorithm>
+
 #include "sources/liquibase_changelog.h"
 
 namespace mexp {
@@ -23,12 +25,6 @@ std::string scalar(std::string_view value) {
 }
 
 bool is_true(const std::string& value) { return value == "true" || value == "True"; }
-
-bool excludes_postgresql(const std::string& dbms) {
-  if (dbms.empty()) return false;
-  if (dbms.find("!postgresql") != std::string::npos) return true;
-  return dbms.find("postgresql") == std::string::npos && dbms.find("all") == std::string::npos;
-}
 
 }  // namespace
 
@@ -96,7 +92,7 @@ LiquibaseChangelog parse_liquibase_yaml(std::string_view content) {
       if (key == "logicalFilePath") changeset.logical_file_path = value;
       if (key == "runOnChange") changeset.run_on_change = is_true(value);
       if (key == "runAlways") changeset.run_always = is_true(value);
-      if (key == "dbms") changeset.other_database = excludes_postgresql(value);
+      if (key == "dbms") changeset.other_database = liquibase_excludes_postgresql(value);
     } else if ((block == Block::include && key == "file") ||
                (block == Block::include_all && key == "path")) {
       include.path = value;

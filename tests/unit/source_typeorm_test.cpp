@@ -144,3 +144,21 @@ TEST(TypeormScan, TheClassIsReadFromTheFileAndAgainOnlyWhenItChanges) {
   EXPECT_EQ(snapshot.files[0].migration.identity, "AddAccounts1700000000000");
   fs::remove_all(root);
 }
+
+TEST(TypeormNames, AsTheRealTypeormRecordedThem) {
+  // TypeORM 1.1.1's runMigrations over these files (migrations: ["migrations/**/*.js"]) wrote
+  // migrations rows (1700000000000, CreateUsers1700000000000) and (1700000002000,
+  // RenamedOrders1700000002000), and loaded nothing from helpers.js.
+  EXPECT_EQ(identity("1700000000000-add-users.js",
+                     "class CreateUsers1700000000000 {\n"
+                     "  async up(q) { await q.query(\"CREATE TABLE u (id int)\"); }\n"
+                     "  async down(q) {}\n}\nmodule.exports = { CreateUsers1700000000000 };\n"),
+            "CreateUsers1700000000000");
+  EXPECT_EQ(identity("1700000002000-orders.js",
+                     "class Orders1700000002000 {\n"
+                     "  constructor() { this.name = \"RenamedOrders1700000002000\"; }\n"
+                     "  async up(q) { await q.query(\"CREATE TABLE o (id int)\"); }\n"
+                     "  async down(q) {}\n}\nmodule.exports = { Orders1700000002000 };\n"),
+            "RenamedOrders1700000002000");
+  EXPECT_FALSE(read("helpers.js", "module.exports = { tableName: \"users\" };\n").migration);
+}
