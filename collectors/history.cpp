@@ -385,6 +385,7 @@ const bool registered = register_collector({
                    "version, durations.",
     .enabled_by_default = true,
     .default_interval = std::chrono::milliseconds(0),
+    .per_database = true,
     .factory = make_history_collector,
 });
 

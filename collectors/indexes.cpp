@@ -212,6 +212,7 @@ const bool registered = register_collector({
     .description = "pg_stat_user_indexes with index sizes and never-scanned indexes per table",
     .enabled_by_default = true,
     .default_interval = std::chrono::milliseconds(0),
+    .per_database = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_indexes", 300);
       auto cadence = read_relation_cadence(options);

@@ -300,6 +300,7 @@ const bool registered = register_collector({
                    "lock): a counter, when, and which schemas and kinds of object",
     .enabled_by_default = true,
     .default_interval = std::chrono::milliseconds(0),
+    .per_database = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       Options parsed;
       parsed.include_schemas = read_name_patterns(options, "include_schemas");

@@ -282,6 +282,7 @@ const bool registered = register_collector({
                    "published tables without replica identity, duplicate indexes",
     .enabled_by_default = true,
     .default_interval = std::chrono::milliseconds(0),
+    .per_database = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_objects", 20);
       auto databases = read_database_selection(options);

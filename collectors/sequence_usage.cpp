@@ -292,6 +292,7 @@ const bool registered = register_collector({
                    "used (top N)",
     .enabled_by_default = true,
     .default_interval = std::chrono::minutes(1),
+    .per_database = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_sequences", 20);
       const auto per_poll = options.get_int("sequences_per_poll", 250, 1, 10'000);

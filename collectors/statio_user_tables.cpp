@@ -113,6 +113,7 @@ const bool registered = register_collector({
                    "(postgres_exporter's pg_statio_user_tables_*), capped like tables",
     .enabled_by_default = true,
     .default_interval = std::chrono::minutes(1),
+    .per_database = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_tables", 300);
       auto databases = read_database_selection(options);

@@ -256,6 +256,7 @@ const bool registered = register_collector({
     .description = "pg_stat_user_tables with table and index sizes, skipping locked tables",
     .enabled_by_default = true,
     .default_interval = std::chrono::milliseconds(0),
+    .per_database = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_tables", 300);
       auto cadence = read_relation_cadence(options);

@@ -60,6 +60,9 @@ struct CollectorInfo {
   // history table or a 10,000-table database never makes them stale. Live collectors must be
   // cheap: catalog views only, well inside a second.
   bool live = false;
+  // Its series describe the database it is connected to (its history tables, its tables): with
+  // database auto-discovery, a copy of it runs in every discovered database as well.
+  bool per_database = false;
   // Builds a collector for one target from its options. Options the factory does not read are
   // reported as unknown keys, so a collector validates its own section just by reading it.
   std::function<std::unique_ptr<Collector>(CollectorOptions&)> factory;

@@ -26,7 +26,8 @@ std::string collector_of_flag(const std::string& flag, bool& enable) {
 }
 
 bool reserved_path(const std::string& path) {
-  return path == "/" || path == "/healthz" || path == "/readyz" || path == "/-/reload";
+  return path == "/" || path == "/healthz" || path == "/readyz" || path == "/-/reload" ||
+         path == "/probe";
 }
 
 }  // namespace
@@ -73,8 +74,8 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
       if (!v) return std::nullopt;
       if (v->empty() || (*v)[0] != '/' || reserved_path(*v)) {
         error =
-            "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz or "
-            "/-/reload; got '" +
+            "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz, "
+            "/-/reload or /probe; got '" +
             *v + "'";
         return std::nullopt;
       }
@@ -128,6 +129,14 @@ std::optional<Flags> parse_flags(const std::vector<std::string>& args, std::stri
     } else if (name == "--compat.companion") {
       if (!no_value()) return std::nullopt;
       flags.companion = true;
+    } else if (name == "--auto-discover-databases") {
+      if (!no_value()) return std::nullopt;
+      flags.discovery.enabled = true;
+    } else if (name == "--include-databases" || name == "--exclude-databases") {
+      auto v = take_value();
+      if (!v) return std::nullopt;
+      (name == "--include-databases" ? flags.discovery.include : flags.discovery.exclude) =
+          split_database_list(*v);
     } else if (name == "--check-config") {
       if (!no_value()) return std::nullopt;
       flags.check_config = true;
@@ -177,6 +186,14 @@ std::string usage() {
       "families (pg_up,\n"
       "                               pg_locks_count, pg_stat_*, pg_settings_*...), only our "
       "own.\n"
+      "  --auto-discover-databases    Also watch every other database of each target's server "
+      "that accepts\n"
+      "                               connections (per-database collectors: history, tables, "
+      "indexes, ...),\n"
+      "                               through at most [auto_discovery] max_connections sessions "
+      "(default 8).\n"
+      "  --include-databases=A,B      With auto-discovery: only these databases.\n"
+      "  --exclude-databases=A,B      With auto-discovery: not these databases.\n"
       "  --check-config               Validate the configuration, print every error, and exit.\n"
       "  --version                    Print the version and exit.\n\n"
       "Collectors (enable or tune them in [collectors.<name>]; the second column is how often\n"

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "exporter/database_discovery.h"
+
 namespace mexp {
 
 inline constexpr const char* kDefaultListenAddress = ":10211";
@@ -29,6 +31,9 @@ struct Flags {
   bool version = false;
   bool check_config = false;
   bool companion = false;  // --compat.companion
+  // --auto-discover-databases, --include-databases=a,b, --exclude-databases=a,b
+  // (postgres_exporter's names): the defaults of [auto_discovery].
+  DatabaseDiscovery discovery;
   bool help = false;
 };
 

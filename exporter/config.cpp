@@ -115,7 +115,8 @@ std::optional<std::string> read_file_secret(const std::string& path) {
 std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::table* global,
                                            const toml::table* target_override,
                                            const std::string& target_path,
-                                           const ConfigInputs& inputs, bool companion) {
+                                           const ConfigInputs& inputs, bool companion,
+                                           bool discovering) {
   for (const auto* sections : {global, target_override}) {
     if (sections == nullptr) continue;
     for (const auto& [name, node] : *sections) {
@@ -158,22 +159,47 @@ std::vector<CollectorPlan> plan_collectors(const Reader& reader, const toml::tab
     const auto own_default = own_interval ? info.default_interval : inputs.default_interval;
     const auto interval = options.get_duration("interval", own_default);
     if (interval.count() <= 0) options.error("interval", "must be positive");
+    if (discovering && info.per_database && enabled) {
+      const bool all = options.get_bool("all_databases", false);
+      const bool listed = !options.get_strings("databases", {}).empty();
+      const char* key = all ? "all_databases" : "databases";
+      if (const auto* node = options.get_node(key); node != nullptr && (all || listed))
+        options.error_at(*node, key,
+                         "auto-discovery already runs this collector in every database: drop "
+                         "all_databases/databases, or auto-discovery");
+    }
     // Options are validated even for disabled collectors: a typo should not wait for the day the
     // collector is switched on.
     auto collector = info.factory(options);
     options.report_unknown_keys();
     if (!enabled || (companion && info.postgres_exporter_only)) continue;
-    plans.push_back({info.name, interval, std::move(collector),
-                     companion ? info.postgres_exporter_families : std::vector<std::string>{}});
+    CollectorPlan plan{info.name, interval, std::move(collector),
+                       companion ? info.postgres_exporter_families : std::vector<std::string>{},
+                       nullptr};
+    if (discovering && info.per_database) {
+      // Copies: the parsed file is gone by the time a database is discovered.
+      const auto copy = [](const toml::table* table) {
+        return table != nullptr ? std::make_shared<const toml::table>(*table) : nullptr;
+      };
+      plan.make_another = [global_section = copy(section(global)), own_section = copy(own),
+                           factory = info.factory, name = info.name, file = reader.file]() {
+        ConfigErrors ignored;  // the same options were validated above
+        CollectorOptions again(global_section.get(), own_section.get(), "collectors." + name,
+                               "collectors." + name, file, ignored);
+        return std::shared_ptr<Collector>(factory(again));
+      };
+    }
+    plans.push_back(std::move(plan));
   }
   return plans;
 }
 
 // One [[targets]] entry without its collectors and timeouts: name, DSN and password.
 TargetConfig read_target(const Reader& reader, const toml::table& table, const std::string& path) {
-  reader.check_keys(table, path.substr(0, path.size() - 1),
-                    {"name", "dsn", "password_env", "password_file", "connect_timeout",
-                     "statement_timeout", "lock_timeout", "time_zone", "collectors"});
+  reader.check_keys(
+      table, path.substr(0, path.size() - 1),
+      {"name", "dsn", "password_env", "password_file", "connect_timeout", "statement_timeout",
+       "lock_timeout", "time_zone", "collectors", "auto_discovery"});
   TargetConfig target;
   target.name = reader.string(table, path, "name").value_or("");
   if (target.name.empty())
@@ -272,7 +298,7 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
   // [check] configures the deploy gate (`migration_exporter check`), which validates it.
   reader.check_keys(root, "",
                     {"targets", "collectors", "compat", "check", "connect_timeout",
-                     "statement_timeout", "lock_timeout"});
+                     "statement_timeout", "lock_timeout", "auto_discovery"});
   config.companion = inputs.companion;
   if (const toml::table* compat = reader.table(root, "", "compat")) {
     reader.check_keys(*compat, "compat", {"companion"});
@@ -281,14 +307,18 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
   }
   const Timeouts global_timeouts = read_timeouts(reader, root, "", Timeouts{});
   const toml::table* global_collectors = reader.table(root, "", "collectors");
+  const toml::table* global_discovery = reader.table(root, "", "auto_discovery");
 
   const auto add_target = [&](TargetConfig target, const toml::table* target_collectors,
-                              const std::string& path, const Timeouts& timeouts) {
+                              const toml::table* target_discovery, const std::string& path,
+                              const Timeouts& timeouts) {
     target.session.connect_timeout = timeouts.connect;
     target.session.statement_timeout = timeouts.statement;
     target.session.lock_timeout = timeouts.lock;
+    target.discovery = read_database_discovery(global_discovery, target_discovery, path,
+                                               inputs.file, inputs.discovery_defaults, errors);
     target.collectors = plan_collectors(reader, global_collectors, target_collectors, path, inputs,
-                                        config.companion);
+                                        config.companion, target.discovery.enabled);
     target.companion = config.companion;
     config.targets.push_back(std::move(target));
   };
@@ -300,7 +330,7 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
       target.name = std::move(from_environment.name);
       target.session.conninfo = std::move(from_environment.conninfo);
       target.session.password = std::move(from_environment.password);
-      add_target(std::move(target), nullptr, "", global_timeouts);
+      add_target(std::move(target), nullptr, nullptr, "", global_timeouts);
     }
   } else if (!targets_node->is_array_of_tables()) {
     reader.error(*targets_node, "targets", "must be an array of tables ([[targets]])");
@@ -317,7 +347,8 @@ std::optional<Config> load_config_text(std::string_view text, const ConfigInputs
                      "duplicate target name '" + target.name + "'");
       }
       const Timeouts timeouts = read_timeouts(reader, table, path, global_timeouts);
-      add_target(std::move(target), reader.table(table, path, "collectors"), path, timeouts);
+      add_target(std::move(target), reader.table(table, path, "collectors"),
+                 reader.table(table, path, "auto_discovery"), path, timeouts);
     }
     if (index == 0)
       reader.error(*targets_node, "targets", "at least one [[targets]] entry is needed");

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 
 #include "core/config_errors.h"
 #include "core/pg_session.h"
+#include "exporter/database_discovery.h"
 
 namespace mexp {
 
@@ -26,6 +28,9 @@ struct CollectorPlan {
   // Companion mode: the collector's families that postgres_exporter also exports, left out of its
   // output (empty otherwise).
   std::vector<std::string> dropped_families;
+  // Per-database collectors only: a fresh instance built from the same options, for each database
+  // auto-discovery finds (a collector keeps per-database state between polls).
+  std::function<std::shared_ptr<Collector>()> make_another;
 };
 
 struct TargetConfig {
@@ -35,6 +40,7 @@ struct TargetConfig {
   // Companion mode: pg_up and pg_exporter_last_scrape_error, postgres_exporter's names, are not
   // exported either (migration_exporter_database_up carries the same value).
   bool companion = false;
+  DatabaseDiscovery discovery;
 };
 
 struct Config {
@@ -62,6 +68,9 @@ struct ConfigInputs {
   // a collector's `enabled` key in the file still wins.
   std::map<std::string, bool> collector_defaults{};
   bool disable_default_collectors = false;  // --collector.disable-defaults
+  // --auto-discover-databases, --include-databases, --exclude-databases: defaults of every
+  // target's [auto_discovery].
+  DatabaseDiscovery discovery_defaults{};
   // Options laid over every target's collector sections, shaped like [collectors]: the deploy gate
   // (`check`) switches on the collectors its checks read and passes its thresholds this way.
   toml::table collector_overrides{};

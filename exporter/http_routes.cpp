@@ -126,6 +126,41 @@ std::string_view request_path(std::string_view target) {
 
 bool is_probe_path(std::string_view path) { return path == "/healthz" || path == "/readyz"; }
 
+std::optional<std::string> query_parameter(std::string_view target, std::string_view name) {
+  const auto question = target.find('?');
+  if (question == std::string_view::npos) return std::nullopt;
+  std::string_view query = target.substr(question + 1);
+  query = query.substr(0, query.find('#'));
+  while (!query.empty()) {
+    const auto amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const auto eq = pair.find('=');
+    if (pair.substr(0, eq) != name) continue;
+    const std::string_view raw = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
+    std::string value;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      const auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+      };
+      if (raw[i] == '+') {
+        value += ' ';
+      } else if (raw[i] == '%' && i + 2 < raw.size() && hex(raw[i + 1]) >= 0 &&
+                 hex(raw[i + 2]) >= 0) {
+        value += static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
+        i += 2;
+      } else {
+        value += raw[i];
+      }
+    }
+    return value;
+  }
+  return std::nullopt;
+}
+
 HttpReply Routes::handle(const HttpRequestView& request) const {
   // RFC 9112 3.2: an HTTP/1.1 request without exactly one Host is a 400; HTTP/1.0 may omit it.
   if (request.host_fields > 1 || (request.version >= 11 && request.host_fields == 0))
@@ -134,8 +169,8 @@ HttpReply Routes::handle(const HttpRequestView& request) const {
     return text_reply(414, "other", "414 URI too long\n");
   const std::string_view path = request_path(request.target);
   const bool metrics = path == hooks_.telemetry_path;
-  const bool known =
-      metrics || path == "/" || path == "/healthz" || path == "/readyz" || path == "/-/reload";
+  const bool known = metrics || path == "/" || path == "/healthz" || path == "/readyz" ||
+                     path == "/-/reload" || path == "/probe";
   if (!known) return text_reply(404, "other", "404 not found\n");
   const std::string route(path);
   if (path == "/-/reload") {
@@ -183,6 +218,26 @@ HttpReply Routes::handle(const HttpRequestView& request) const {
     reply.owner_bytes = snapshot->text_bytes + snapshot->gzip.size();
     reply.owner = std::move(snapshot);
     reply.headers.emplace_back("Vary", "Accept-Encoding");
+    return reply;
+  }
+  if (path == "/probe") {
+    // Multi-target: one configured target's series, for a Prometheus job that relabels
+    // __param_target. Never a connection made on behalf of the query string (see README).
+    const auto wanted = query_parameter(request.target, "target");
+    if (!wanted || wanted->empty())
+      return text_reply(400, route, "400 bad request: /probe needs ?target=<a target's name>\n");
+    auto snapshot = store_.render_target(*wanted);
+    if (!snapshot)
+      return text_reply(404, route,
+                        "404 no such target: /probe serves the configured targets (their names "
+                        "are on the landing page)\n");
+    HttpReply reply;
+    reply.route = route;
+    reply.content_type = kExpositionType;
+    reply.body = snapshot->text;
+    reply.owner_generation = snapshot->created.time_since_epoch().count();
+    reply.owner_bytes = snapshot->text_bytes;
+    reply.owner = std::move(snapshot);
     return reply;
   }
   if (path == "/healthz") return text_reply(200, route, "ok\n");

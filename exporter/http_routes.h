@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,6 +34,8 @@ std::string_view request_path(std::string_view target);
 // /healthz and /readyz: answered without credentials and even past the connection cap, because
 // orchestrators cannot be given a password and must not mistake a busy exporter for a dead one.
 bool is_probe_path(std::string_view path);
+// The percent-decoded value of query parameter `name` in a request target; nullopt when absent.
+std::optional<std::string> query_parameter(std::string_view target, std::string_view name);
 
 struct HttpReply {
   unsigned status = 200;

@@ -36,7 +36,8 @@ mexp::ConfigInputs config_inputs(const mexp::Flags& flags) {
           .companion = flags.companion,
           .default_interval_explicit = flags.poll_interval_given,
           .collector_defaults = flags.collector_defaults,
-          .disable_default_collectors = flags.disable_default_collectors};
+          .disable_default_collectors = flags.disable_default_collectors,
+          .discovery_defaults = flags.discovery};
 }
 
 }  // namespace

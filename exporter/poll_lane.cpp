@@ -2,7 +2,6 @@
 #include "exporter/poll_lane.h"
 
 #include <algorithm>
-#include <set>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -21,15 +20,6 @@ void release_free_memory() {
 #if defined(__GLIBC__)
   malloc_trim(0);
 #endif
-}
-
-// Companion mode: what a collector exports under postgres_exporter's names is left out.
-std::vector<prometheus::MetricFamily> without_families(
-    std::vector<prometheus::MetricFamily> families, const std::vector<std::string>& dropped) {
-  if (dropped.empty()) return families;
-  const std::set<std::string, std::less<>> names(dropped.begin(), dropped.end());
-  std::erase_if(families, [&](const auto& family) { return names.contains(family.name); });
-  return families;
 }
 }  // namespace
 
@@ -113,37 +103,18 @@ bool PollLane::ensure_connected(Clock::time_point now) {
 }
 
 CollectorRunResult PollLane::run_collector(const Slot& slot, const Labels& labels) {
-  CollectorRunResult ran{slot.plan.name, nullptr, 0, false};
-  const auto started = Clock::now();
-  try {
-    if (!session_.connected()) throw PgError("not connected", true);
-    // Collectors with a series per table or index hand them over in chunks while they run: only
-    // their text is kept, so a poll of thousands of tables never holds all its series objects.
-    FamilyTextsBuilder texts;
-    const auto& dropped = slot.plan.dropped_families;
-    CollectContext context{session_, labels, std::chrono::system_clock::now(),
-                           [&texts, &dropped](std::vector<prometheus::MetricFamily> chunk) {
-                             texts.add(without_families(std::move(chunk), dropped));
-                           }};
-    texts.add(without_families(slot.plan.collector->collect(context), dropped));
-    ran.families = std::move(texts).finish();
-    ran.success = true;
-  } catch (const PgError& error) {
-    // A lost connection is logged when it is lost, not by every collector of every round after.
-    if (session_.connected() || !error.connection_lost() || noted_connected_) {
-      log::warn("collector failed",
-                {{"target", target_name_}, {"collector", slot.plan.name}, {"err", error.what()}});
-    }
-    if (error.connection_lost()) {
-      reconnect_at_ = Clock::now();  // try again on the next round
-      note_connection(false);
-    }
-  } catch (const std::exception& error) {
+  auto attempt = attempt_collector(slot.plan, session_, labels);
+  // A lost connection is logged when it is lost, not by every collector of every round after.
+  if (!attempt.error.empty() &&
+      (session_.connected() || !attempt.connection_lost || noted_connected_)) {
     log::warn("collector failed",
-              {{"target", target_name_}, {"collector", slot.plan.name}, {"err", error.what()}});
+              {{"target", target_name_}, {"collector", slot.plan.name}, {"err", attempt.error}});
   }
-  ran.duration_seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  return ran;
+  if (attempt.connection_lost) {
+    reconnect_at_ = Clock::now();  // try again on the next round
+    note_connection(false);
+  }
+  return std::move(attempt.result);
 }
 
 void PollLane::run() {

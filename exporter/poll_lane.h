@@ -15,18 +15,11 @@
 
 #include "core/metric_builder.h"
 #include "core/pg_session.h"
+#include "exporter/collector_run.h"
 #include "exporter/config.h"
 #include "exporter/snapshot.h"
 
 namespace mexp {
-
-// A collector's last run, as the lane reports it.
-struct CollectorRunResult {
-  std::string collector;
-  FamilyTexts families;  // serialised; null when it failed
-  double duration_seconds = 0;
-  bool success = false;
-};
 
 // What the lanes of one target share, owned by their poller.
 struct LaneShared {

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/collector.h"
+#include "exporter/poll_bookkeeping.h"
 
 namespace mexp {
 
@@ -39,18 +40,23 @@ Poller::Poller(TargetConfig target, bool label_target, SnapshotStore& store)
         lanes[lane].first, target_, std::move(lanes[lane].second), label_target,
         LaneShared{stopping_, outage_logged_}, std::move(events)));
   }
+  if (target_.discovery.enabled)
+    fleet_ = std::make_unique<DatabaseFleet>(target_, label_target, store_, stopping_);
 }
 
 Poller::~Poller() { stop(); }
 
 void Poller::start() {
   for (auto& lane : lanes_) lane->start();
+  if (fleet_) fleet_->start();
 }
 
 void Poller::stop() {
   stopping_.store(true);
   for (auto& lane : lanes_) lane->wake();
+  if (fleet_) fleet_->wake();
   for (auto& lane : lanes_) lane->join();
+  if (fleet_) fleet_->join();
 }
 
 void Poller::round_done(std::size_t lane, std::vector<CollectorRunResult> ran, bool connected,
@@ -88,29 +94,19 @@ void Poller::publish_locked(const Labels& labels, double poll_timestamp) {
     add_gauge(pg_up, labels, up ? 1 : 0);
     families.push_back(std::move(pg_up));
   }
-  // pg_up under our own name, exported in companion mode too, where pg_up is postgres_exporter's.
-  auto database_up = gauge_family(
-      "migration_exporter_database_up",
-      "Whether the last connection to the database succeeded (1) or not (0); pg_up's value.");
-  add_gauge(database_up, labels, up ? 1 : 0);
-  families.push_back(std::move(database_up));
-  bool any_failed = false;
-  auto duration = gauge_family("migration_exporter_collector_duration_seconds",
-                               "How long the collector's last run took, in seconds.");
-  auto success = gauge_family("migration_exporter_collector_success",
-                              "Whether the collector's last run succeeded (1) or failed (0).");
+  // migration_exporter_database_up is pg_up under our own name, exported in companion mode too,
+  // where pg_up is postgres_exporter's.
+  PollBookkeeping bookkeeping;
+  std::vector<const CollectorRunResult*> runs;
   std::vector<FamilyTexts> parts;
   for (const auto& lane : lane_states_) {
     for (const auto& [name, run] : lane.last_runs) {
-      const auto collector_labels = with_labels(labels, {{"collector", name}});
-      add_gauge(duration, collector_labels, run.duration_seconds);
-      add_gauge(success, collector_labels, up && run.success ? 1 : 0);
-      any_failed = any_failed || !up || !run.success;
+      runs.push_back(&run);
       if (up && run.families) parts.push_back(run.families);
     }
   }
-  families.push_back(std::move(duration));
-  families.push_back(std::move(success));
+  const bool any_failed = bookkeeping.add(labels, up, runs, poll_timestamp);
+  for (auto& family : std::move(bookkeeping).take()) families.push_back(std::move(family));
   if (!target_.companion) {
     // postgres_exporter's name and meaning, for the dashboards and alerts written for it.
     auto scrape_error = gauge_family(
@@ -120,11 +116,6 @@ void Poller::publish_locked(const Labels& labels, double poll_timestamp) {
     add_gauge(scrape_error, labels, any_failed ? 1 : 0);
     families.push_back(std::move(scrape_error));
   }
-  auto last_poll = gauge_family(
-      "migration_exporter_last_poll_timestamp_seconds",
-      "When this target was last polled, as a Unix timestamp (staleness: time() - this).");
-  add_gauge(last_poll, labels, poll_timestamp);
-  families.push_back(std::move(last_poll));
   parts.push_back(serialize_families(std::move(families)));
   store_.publish(target_.name, std::move(parts));
 }

@@ -15,6 +15,7 @@
 
 #include "core/metric_builder.h"
 #include "exporter/config.h"
+#include "exporter/database_fleet.h"
 #include "exporter/poll_lane.h"
 #include "exporter/snapshot.h"
 
@@ -53,6 +54,7 @@ class Poller {
   std::mutex mutex_;  // guards lane_states_ and the order of publishes
   std::vector<LaneState> lane_states_;
   std::vector<std::unique_ptr<PollLane>> lanes_;
+  std::unique_ptr<DatabaseFleet> fleet_;  // with auto-discovery only
 };
 
 }  // namespace mexp

@@ -85,6 +85,12 @@ class AppendBuffer final : public std::streambuf {
   std::array<char, 16 * 1024> buffer_{};
 };
 
+// Whether a store key is `target`'s own or one of its parts (`<target><separator>…`).
+bool belongs_to(const std::string& key, const std::string& target) {
+  return key == target || (key.size() > target.size() && key.starts_with(target) &&
+                           key[target.size()] == kStoreMemberSeparator);
+}
+
 }  // namespace
 
 void FamilyTextsBuilder::add(std::vector<prometheus::MetricFamily> families) {
@@ -154,8 +160,13 @@ void SnapshotStore::publish(const std::string& target, std::vector<FamilyTexts> 
 
 void SnapshotStore::remove(const std::string& target) {
   std::lock_guard lock(mutex_);
-  targets_.erase(target);
+  std::erase_if(targets_, [&](const auto& entry) { return belongs_to(entry.first, target); });
   rebuild_locked();
+}
+
+void SnapshotStore::remove_part(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  if (targets_.erase(key) > 0) rebuild_locked();
 }
 
 std::string Snapshot::joined_text() const {
@@ -166,11 +177,30 @@ std::string Snapshot::joined_text() const {
 }
 
 void SnapshotStore::rebuild_locked() {
+  std::vector<FamilyTexts> parts;
+  parts.push_back(serialize_families(self_metrics_ ? self_metrics_()
+                                                   : std::vector<prometheus::MetricFamily>{}));
+  for (const auto& [target, target_parts] : targets_)
+    parts.insert(parts.end(), target_parts.begin(), target_parts.end());
+  current_.store(assemble_snapshot(std::move(parts), true));
+}
+
+std::shared_ptr<const Snapshot> SnapshotStore::render_target(const std::string& target) const {
+  std::vector<FamilyTexts> parts;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, target_parts] : targets_) {
+      if (belongs_to(key, target))
+        parts.insert(parts.end(), target_parts.begin(), target_parts.end());
+    }
+  }
+  if (parts.empty()) return nullptr;
+  return assemble_snapshot(std::move(parts), false);
+}
+
+std::shared_ptr<Snapshot> assemble_snapshot(std::vector<FamilyTexts> parts, bool compress) {
   auto snapshot = std::make_shared<Snapshot>();
-  snapshot->parts.push_back(serialize_families(
-      self_metrics_ ? self_metrics_() : std::vector<prometheus::MetricFamily>{}));
-  for (const auto& [target, parts] : targets_)
-    snapshot->parts.insert(snapshot->parts.end(), parts.begin(), parts.end());
+  snapshot->parts = std::move(parts);
   std::vector<const FamilyText*> all;
   for (const auto& part : snapshot->parts) {
     for (const auto& family : *part) all.push_back(&family);
@@ -217,10 +247,12 @@ void SnapshotStore::rebuild_locked() {
       text.emplace_back(start, piece.size());
     }
   }
-  snapshot->gzip = gzip_compress(snapshot->text);
-  snapshot->gzip_body = {snapshot->gzip};
+  if (compress) {
+    snapshot->gzip = gzip_compress(snapshot->text);
+    snapshot->gzip_body = {snapshot->gzip};
+  }
   snapshot->created = std::chrono::system_clock::now();
-  current_.store(std::move(snapshot));
+  return snapshot;
 }
 
 }  // namespace mexp

@@ -75,6 +75,14 @@ class FamilyTextsBuilder {
   std::vector<Building> texts_;
 };
 
+// Merges serialised families (same name: the first header, the samples concatenated; sorted by
+// name) into a snapshot, gzip-compressed too when `compress`.
+std::shared_ptr<Snapshot> assemble_snapshot(std::vector<FamilyTexts> parts, bool compress);
+
+// A target's parts published by something other than its poller (auto-discovery's databases) are
+// keyed `<target><kStoreMemberSeparator><part>`, so that removing the target removes them too.
+inline constexpr char kStoreMemberSeparator = '\x1f';
+
 class SnapshotStore {
  public:
   using Source = std::function<std::vector<prometheus::MetricFamily>()>;
@@ -84,14 +92,20 @@ class SnapshotStore {
   // Replaces one target's families and rebuilds the snapshot. Families of the same name in
   // several parts (or targets) are merged as merge_families() does.
   void publish(const std::string& target, std::vector<FamilyTexts> parts);
+  // Removes `target` and every `<target><kStoreMemberSeparator>…` key.
   void remove(const std::string& target);
+  // Removes exactly one key (a target's part such as DatabaseFleet::store_key()).
+  void remove_part(const std::string& key);
   std::shared_ptr<const Snapshot> current() const { return current_.load(); }
+  // One target's series alone (its discovered databases' included; not the exporter's own), not
+  // compressed: what /probe?target= serves. Null when no such target has published.
+  std::shared_ptr<const Snapshot> render_target(const std::string& target) const;
 
  private:
   void rebuild_locked();
 
   Source self_metrics_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<std::string, std::vector<FamilyTexts>> targets_;
   std::atomic<std::shared_ptr<const Snapshot>> current_;
 };

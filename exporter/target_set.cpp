@@ -51,11 +51,19 @@ std::string targets_html(const Config& config) {
 
 void TargetSet::apply(const Config& config) {
   std::lock_guard lock(mutex_);
-  std::set<std::string> kept;
-  for (const auto& target : config.targets) kept.insert(target.name);
+  std::set<std::string> kept, discovering;
+  for (const auto& target : config.targets) {
+    kept.insert(target.name);
+    if (target.discovery.enabled) discovering.insert(target.name);
+  }
   for (auto& poller : pollers_) {
     poller->stop();
-    if (!kept.contains(poller->name())) store_.remove(poller->name());
+    if (!kept.contains(poller->name())) {
+      store_.remove(poller->name());
+    } else if (!discovering.contains(poller->name())) {
+      // Auto-discovery switched off: its databases' series go now, not at the next restart.
+      store_.remove_part(DatabaseFleet::store_key(poller->name()));
+    }
   }
   pollers_.clear();
   for (const auto& target : config.targets) {

@@ -64,6 +64,7 @@ std::int32_t flyway_checksum(std::string_view content) {
 
 std::string sha256_hex(std::string_view content) { return digest_hex(EVP_sha256(), content); }
 std::string md5_hex(std::string_view content) { return digest_hex(EVP_md5(), content); }
+std::string sha1_hex(std::string_view content) { return digest_hex(EVP_sha1(), content); }
 
 std::optional<std::string> source_checksum(SourceChecksum kind, std::string_view content) {
   switch (kind) {
@@ -75,6 +76,7 @@ std::optional<std::string> source_checksum(SourceChecksum kind, std::string_view
     case SourceChecksum::md5_hex:
       return md5_hex(content);
     case SourceChecksum::none:
+    case SourceChecksum::chained:  // needs the other files: SourceTool::chain_checksums
       break;
   }
   return std::nullopt;

@@ -18,8 +18,10 @@ namespace mexp {
 std::int32_t flyway_checksum(std::string_view content);
 std::string sha256_hex(std::string_view content);
 std::string md5_hex(std::string_view content);
+std::string sha1_hex(std::string_view content);
 
-// The checksum as the history table stores it as text; nullopt for SourceChecksum::none.
+// The checksum as the history table stores it as text; nullopt for SourceChecksum::none and
+// ::chained (which only the whole source gives).
 std::optional<std::string> source_checksum(SourceChecksum kind, std::string_view content);
 
 // Other values the tool accepts as the same file's checksum (Prisma's line-ending variants); empty

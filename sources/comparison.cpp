@@ -66,7 +66,15 @@ std::vector<std::string> unresolved_failures(const SourceTool& tool,
 }
 
 MigrationComparison compare_migrations(const SourceTool& tool, const SourceSnapshot& sources,
-                                       const std::vector<AppliedMigration>& history) {
+                                       const std::vector<AppliedMigration>& recorded) {
+  // A history of heads (Alembic) is compared as the applied rows it implies.
+  std::vector<AppliedMigration> expanded;
+  if (tool.expand_history) {
+    std::vector<SourceMigration> migrations;
+    for (const auto& file : sources.files) migrations.push_back(file.migration);
+    expanded = tool.expand_history(migrations, recorded);
+  }
+  const auto& history = tool.expand_history ? expanded : recorded;
   MigrationComparison result;
   const auto states = states_of(tool, history);
   const auto newer = [&](const std::string& a, const std::string& b) {

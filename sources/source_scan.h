@@ -54,6 +54,21 @@ class SourceScanner {
     std::vector<SourceMigration> planned;  // a plan file's migrations
     std::vector<std::string> plan_problems;
     std::vector<std::string> also_accepted;
+    std::optional<SourceMigration> read;  // SourceTool::read_content's migration
+    std::string malformed;                // SourceTool::read_content's rejection
+  };
+  // A tool with chained checksums (Atlas): the files and integrity file they were computed from.
+  struct ChainStamp {
+    std::string path;
+    std::uintmax_t size = 0;
+    std::int64_t mtime_ns = 0;
+    bool operator==(const ChainStamp&) const = default;
+  };
+  struct Chain {
+    std::vector<ChainStamp> stamps;
+    std::map<std::string, std::optional<std::string>> checksums;  // by relative path
+    std::map<std::string, std::string> file_problems;
+    std::vector<std::string> problems;
   };
   // What read_identity made of a file, kept while the file it read keeps its size and mtime.
   struct Named {
@@ -74,6 +89,7 @@ class SourceScanner {
   SourceName identify(Walk& walk, const std::string& full_path, const std::string& relative,
                       SourceMigration from_name, std::string& problem);
   void read_plan(Walk& walk, const std::string& root);
+  void apply_chain(Walk& walk, const std::string& directory);
   void visit_file(Walk& walk, const std::string& full_path, const std::string& relative,
                   std::uintmax_t size, std::int64_t mtime_ns);
   void walk_directory(Walk& walk, const std::string& full_path, const std::string& relative,
@@ -83,6 +99,7 @@ class SourceScanner {
   std::map<std::string, Digest> digests_;  // by relative path
   std::map<std::string, Named> named_;     // by the migration's relative path
   std::optional<ChangelogCache> changelog_;
+  std::optional<Chain> chain_;
 };
 
 }  // namespace mexp

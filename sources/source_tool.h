@@ -20,6 +20,8 @@ struct SourceMigration {
   std::string identity;  // the key the history row carries (a version, a name, a description)
   std::string version;   // empty for repeatables and tools without versions
   std::string description;
+  // The migrations this one follows in a graph (Alembic's down_revision and depends_on).
+  std::vector<std::string> parents{};
 };
 
 // The outcome of reading one file name: a migration, not a migration at all (README.md, a
@@ -27,6 +29,10 @@ struct SourceMigration {
 struct SourceName {
   std::optional<SourceMigration> migration;
   std::string malformed;  // non-empty: why the tool would reject this name
+  // From SourceTool::read_content only: the fingerprint the tool records for the file when its
+  // content alone gives it (Graphile Migrate's hash), and why the tool would refuse to run it.
+  std::optional<std::string> checksum{};
+  std::string problem{};
 };
 
 // Naming settings a pairing may override, named as the tool names them (Flyway's
@@ -45,8 +51,21 @@ struct SourceNaming {
 
 // How the tool fingerprints a file's content, as it stores it in its history table.
 // prisma_sha256: sha256_hex, and the file also matches the digests of its text with CRLF as LF, LF
-// as CRLF, each also in the unpadded hex older Prisma versions wrote.
-enum class SourceChecksum { none, flyway_crc32, sha256_hex, md5_hex, prisma_sha256 };
+// as CRLF, each also in the unpadded hex older Prisma versions wrote. chained: a file's fingerprint
+// also covers the files before it, computed by the tool's `chain_checksums` (Atlas's atlas.sum).
+enum class SourceChecksum { none, flyway_crc32, sha256_hex, md5_hex, prisma_sha256, chained };
+
+// One migration file's content, for a tool whose checksums span several files.
+struct SourceContent {
+  std::string path;  // relative to the source root, '/'-separated
+  std::string content;
+};
+
+// What SourceTool::chain_checksums makes of a whole source.
+struct ChainedChecksums {
+  std::vector<std::optional<std::string>> checksums;  // one per file, in the order given
+  std::vector<std::string> problems;  // of the source as a whole (an out-of-date atlas.sum)
+};
 
 // What a changelog reader found across its files: the migrations in the order the tool runs them,
 // each with its checksum where one can be computed.
@@ -61,6 +80,13 @@ struct ChangelogRead {
   std::string error;  // non-empty: the tool could not read the changelog (a missing include)
 };
 class ChangelogFiles;
+
+// What the tool does with two files of one migration (one kind, one identity). Most refuse the
+// source (golang-migrate, goose, Flyway, Confiture's duplicate-version check, Graphile Migrate's
+// broken hash chain). Some go on with the last file in name order: Alembic warns "Revision … is
+// present more than once" and its revision map keeps the last script loaded; Atlas runs both and
+// upserts one revision row per version, so the row ends up the last file's.
+enum class DuplicateFiles { refused, last_wins };
 
 // One history row as the comparison needs it (read by the source tool's applied_sql).
 struct AppliedMigration {
@@ -89,6 +115,17 @@ struct SourceTool {
   std::function<std::vector<SourceMigration>(std::string_view content,
                                              std::vector<std::string>& problems)>
       read_plan{};
+  // Tools that write a migration's identity inside its file (Alembic's `revision = "..."`): called
+  // with the content of each file `parse` accepted (again only when its size or mtime changed),
+  // returning the migration completed, nothing (not a migration) or why the tool rejects it.
+  std::function<SourceName(std::string_view content, const SourceMigration& named)> read_content{};
+  // SourceChecksum::chained: every migration file, sorted by path, and the content of
+  // `integrity_file` (read beside them in the source directory; nullopt when absent); called
+  // again only when one of them changed.
+  std::string integrity_file{};
+  std::function<ChainedChecksums(const std::vector<SourceContent>& files,
+                                 const std::optional<std::string>& integrity)>
+      chain_checksums{};
   // <0, 0, >0 as the tool orders two versions.
   std::function<int(std::string_view, std::string_view)> compare_versions{};
   // Reads `{table}` (the quoted history table) into the AppliedMigration columns, in order:
@@ -98,6 +135,12 @@ struct SourceTool {
   // column unless the tool says otherwise.
   std::function<std::string(const AppliedMigration&)> identity_of =
       [](const AppliedMigration& row) { return row.version.value_or(""); };
+  // Tools whose history records only the heads of a graph (Alembic's alembic_version): the rows
+  // the recorded ones imply, given every migration of the sources (one applied row per head and
+  // per ancestor of a head); nullptr: the history rows as they are.
+  std::function<std::vector<AppliedMigration>(const std::vector<SourceMigration>& sources,
+                                              const std::vector<AppliedMigration>& history)>
+      expand_history{};
   // Rows the sources cannot show (Flyway's Java migrations): counted as unverifiable, not missing.
   std::function<bool(const AppliedMigration&)> unverifiable = [](const AppliedMigration&) {
     return false;
@@ -121,6 +164,8 @@ struct SourceTool {
   std::function<ChangelogRead(ChangelogFiles& files, const std::string& changelog)>
       read_changelog{};
   std::vector<std::string> changelog_names{};
+  // Every duplicate file is reported as malformed either way; this says which one is compared.
+  DuplicateFiles duplicate_files = DuplicateFiles::refused;
 };
 
 // Called from a static initialiser in each tool's sources/source_<tool>.cpp.

@@ -44,11 +44,16 @@ TEST(Flags, MistakesAreNamed) {
       {{"--version=yes"}, "flag --version takes no value"},
       {{"--no-collector.tables=1"}, "flag --no-collector.tables takes no value"},
       {{"--web.telemetry-path=metrics"},
-       "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz or "
-       "/-/reload; got 'metrics'"},
+       "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz, "
+       "/-/reload or /probe; got 'metrics'"},
       {{"--web.telemetry-path=/healthz"},
-       "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz or "
-       "/-/reload; got '/healthz'"},
+       "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz, "
+       "/-/reload or /probe; got '/healthz'"},
+      {{"--web.telemetry-path=/probe"},
+       "flag --web.telemetry-path: must start with '/' and not be /, /healthz, /readyz, "
+       "/-/reload or /probe; got '/probe'"},
+      {{"--include-databases"}, "flag --include-databases needs a value"},
+      {{"--auto-discover-databases=yes"}, "flag --auto-discover-databases takes no value"},
   };
   for (const auto& [args, expected] : cases) {
     std::string error;
@@ -85,4 +90,16 @@ TEST(Flags, CollectorFlagsComeFromTheRegistry) {
   const auto help = mexp::usage();
   EXPECT_NE(help.find("--no-collector.<name>"), std::string::npos);
   EXPECT_NE(help.find("--web.enable-lifecycle"), std::string::npos);
+}
+
+TEST(Flags, AutoDiscoveryFlagsArePostgresExportersAndSplitTheirLists) {
+  std::string error;
+  const auto flags = mexp::parse_flags(
+      {"--auto-discover-databases", "--exclude-databases=scratch,,tmp", "--include-databases", "a"},
+      error);
+  ASSERT_TRUE(flags) << error;
+  EXPECT_TRUE(flags->discovery.enabled);
+  EXPECT_EQ(flags->discovery.exclude, (std::vector<std::string>{"scratch", "tmp"}));
+  EXPECT_EQ(flags->discovery.include, (std::vector<std::string>{"a"}));
+  EXPECT_FALSE(mexp::parse_flags({}, error)->discovery.enabled);
 }

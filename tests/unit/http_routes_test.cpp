@@ -119,3 +119,41 @@ TEST(Routes, TelemetryPathMovesTheMetrics) {
   EXPECT_NE(routes.handle({"GET", "/", ""}).bytes().find("href=\"prometheus/metrics\""),
             std::string::npos);
 }
+
+TEST(QueryParameter, FindsAndPercentDecodesOneParameter) {
+  EXPECT_EQ(mexp::query_parameter("/probe?target=db1%3A5432%2Fapp", "target"), "db1:5432/app");
+  EXPECT_EQ(mexp::query_parameter("/probe?x=1&target=a+b&target=c", "target"), "a b");
+  EXPECT_EQ(mexp::query_parameter("/probe?target=", "target"), "");
+  EXPECT_EQ(mexp::query_parameter("/probe?target=100%", "target"), "100%");  // kept as written
+  EXPECT_EQ(mexp::query_parameter("/probe?targets=a", "target"), std::nullopt);
+  EXPECT_EQ(mexp::query_parameter("/probe", "target"), std::nullopt);
+}
+
+TEST(Routes, ProbeServesOneTargetsSeriesAlone) {
+  auto store = store_with_one_gauge();
+  const auto publish = [&](const std::string& key, double value) {
+    auto family = mexp::gauge_family("pg_up", "Up.");
+    mexp::add_gauge(family, {{"target", key.substr(0, key.find('\x1f'))}}, value);
+    store.publish(key, {mexp::serialize_families({family})});
+  };
+  publish("east", 1);
+  publish("west", 0);
+  publish(std::string("west") + mexp::kStoreMemberSeparator + "databases", 1);
+  mexp::Routes routes(store, {});
+
+  const auto west = routes.handle({"GET", "/probe?target=west", "gzip"});
+  EXPECT_EQ(west.status, 200u);
+  EXPECT_EQ(west.content_encoding, "");
+  EXPECT_EQ(west.bytes(),
+            "# HELP pg_up Up.\n# TYPE pg_up gauge\npg_up{target=\"west\"} 0\n"
+            "pg_up{target=\"west\"} 1\n")
+      << "the target's own part and its discovered databases' part, nothing of east nor the "
+         "exporter's own series";
+  EXPECT_EQ(west.route, "/probe");
+  EXPECT_EQ(routes.handle({"GET", "/probe?target=north", ""}).status, 404u);
+  EXPECT_EQ(routes.handle({"GET", "/probe?target=wes", ""}).status, 404u);
+  EXPECT_EQ(routes.handle({"GET", "/probe", ""}).status, 400u);
+  EXPECT_EQ(routes.handle({"POST", "/probe?target=west", ""}).status, 405u);
+  EXPECT_NE(routes.handle({"GET", "/metrics", ""}).bytes().find("pg_up{target=\"east\"} 1"),
+            std::string::npos);
+}
