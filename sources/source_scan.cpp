@@ -7,9 +7,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <set>
 
 #include "sources/checksums.h"
+#include "sources/source_duplicates.h"
+#include "sources/source_scan_walk.h"
 #include "sources/source_text.h"
 
 namespace mexp {
@@ -20,56 +21,7 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Two files that are the same migration (of one kind: Flyway's V1 and U1 are not): the one the
-// tool would use is compared (see DuplicateFiles) and every other is reported as malformed, rather
-// than silently hidden behind it. The files are sorted by path, the order every tool loads them.
-void report_duplicates(SourceSnapshot& snapshot, const SourceTool& tool) {
-  const bool last_wins = tool.duplicate_files == DuplicateFiles::last_wins;
-  struct Used {
-    std::size_t index;  // of the file compared
-    std::string path;
-  };
-  std::map<std::pair<SourceKind, std::string>, Used> used;
-  for (std::size_t i = 0; i < snapshot.files.size(); ++i) {
-    const auto& file = snapshot.files[i];
-    const auto [at, inserted] =
-        used.try_emplace({file.migration.kind, file.migration.identity}, Used{i, file.path});
-    if (!inserted && last_wins) at->second = {i, file.path};
-  }
-  const std::string because = last_wins
-                                  ? tool.name + " uses only the last file of a migration, by name"
-                                  : tool.name + " refuses two files for one migration";
-  std::vector<SourceFile> kept;
-  for (std::size_t i = 0; i < snapshot.files.size(); ++i) {
-    auto& file = snapshot.files[i];
-    const Used& winner = used.at({file.migration.kind, file.migration.identity});
-    if (winner.index == i) {
-      kept.push_back(std::move(file));
-    } else {
-      snapshot.malformed.emplace_back(file.path, "the same migration (" + file.migration.identity +
-                                                     ") as " + winner.path + ": " + because);
-    }
-  }
-  snapshot.files = std::move(kept);
-}
-
 }  // namespace
-
-struct SourceScanner::Walk {
-  struct Chained {
-    std::string relative, full_path;
-    std::uintmax_t size = 0;
-    std::int64_t mtime_ns = 0;
-  };
-  const SourceTool& tool;
-  const SourceNaming& naming;
-  SourceSnapshot snapshot;
-  std::map<std::string, Digest> digests;  // this scan's, replacing the scanner's at the end
-  std::map<std::string, Named> named;
-  std::set<std::pair<dev_t, ino_t>> directories;
-  std::size_t entries = 0;
-  std::vector<Chained> chained;  // migration files of a tool with chained checksums
-};
 
 SourceSnapshot SourceScanner::scan(const std::string& root, const SourceTool& tool,
                                    const SourceNaming& naming) {
@@ -151,143 +103,6 @@ void SourceScanner::read_plan(Walk& walk, const std::string& root) {
     walk.snapshot.malformed.emplace_back(walk.tool.plan_file, problem);
 }
 
-void SourceScanner::read_changelog(Walk& walk, const std::string& root) {
-  struct stat info {};
-  if (::stat(root.c_str(), &info) != 0) {
-    walk.snapshot.error = "cannot read source " + root + ": " + std::strerror(errno);
-    return;
-  }
-  // The search path Liquibase resolves changelog paths against, and the root changelog in it.
-  std::string search_path = root, changelog = walk.naming.changelog_file;
-  if (!S_ISDIR(info.st_mode)) {
-    if (!changelog.empty()) {
-      walk.snapshot.error =
-          "with changelog_file set, the source " + root + " must be the directory it is below";
-      return;
-    }
-    const auto slash = root.find_last_of('/');
-    search_path = slash == std::string::npos ? "." : root.substr(0, slash);
-    changelog = root.substr(slash == std::string::npos ? 0 : slash + 1);
-  } else if (changelog.empty()) {
-    for (const auto& name : walk.tool.changelog_names) {
-      if (::stat((root + "/" + name).c_str(), &info) == 0 && S_ISREG(info.st_mode)) {
-        changelog = name;
-        break;
-      }
-    }
-    if (changelog.empty()) {
-      walk.snapshot.error =
-          "no root changelog in " + root + " (set changelog_file, as given to Liquibase)";
-      return;
-    }
-  }
-  if (!changelog_ || changelog_->search_path != search_path || changelog_->changelog != changelog ||
-      !changelog_->files->unchanged()) {
-    auto files =
-        std::make_shared<ChangelogFiles>(search_path, limits_.max_file_bytes, limits_.max_files);
-    ChangelogRead read = walk.tool.read_changelog(*files, changelog);
-    walk.snapshot.files_hashed += files->files_read();
-    changelog_ = ChangelogCache{search_path, changelog, std::move(files), std::move(read)};
-  }
-  const ChangelogRead& read = changelog_->read;
-  if (!read.error.empty()) {
-    walk.snapshot.error = read.error;
-    return;
-  }
-  if (read.entries.size() > limits_.max_files) {
-    walk.snapshot.error =
-        "more than " + std::to_string(limits_.max_files) + " changesets in the changelog";
-    return;
-  }
-  // Every changeset under the root's name keeps them in changelog order through the path sort.
-  for (const auto& entry : read.entries)
-    walk.snapshot.files.push_back(
-        {changelog, entry.migration, entry.checksum, "", entry.also_accepted});
-  walk.snapshot.malformed.insert(walk.snapshot.malformed.end(), read.malformed.begin(),
-                                 read.malformed.end());
-}
-
-// Chained checksums cover every file before the one they belong to, so one changed file (or one
-// added, removed, or an edited integrity file) means reading them all again; an unchanged source
-// reads none.
-void SourceScanner::apply_chain(Walk& walk, const std::string& directory) {
-  std::sort(walk.chained.begin(), walk.chained.end(),
-            [](const auto& a, const auto& b) { return a.relative < b.relative; });
-  std::vector<ChainStamp> stamps;
-  for (const auto& file : walk.chained) stamps.push_back({file.relative, file.size, file.mtime_ns});
-  std::string integrity_path;
-  struct stat info {};
-  if (!directory.empty() && !walk.tool.integrity_file.empty() &&
-      ::stat((directory + "/" + walk.tool.integrity_file).c_str(), &info) == 0 &&
-      S_ISREG(info.st_mode)) {
-    integrity_path = directory + "/" + walk.tool.integrity_file;
-    // A path no migration can have ('\n'): the integrity file's own stamp.
-    stamps.push_back({"\n" + walk.tool.integrity_file, static_cast<std::uintmax_t>(info.st_size),
-                      mtime_ns_of(info)});
-  }
-  if (!chain_ || chain_->stamps != stamps) {
-    Chain chain{stamps, {}, {}, {}};
-    std::vector<SourceContent> contents;
-    bool retry = false;  // a file caught changing: read everything again next scan
-    std::string unreadable;
-    for (const auto& file : walk.chained) {
-      if (!unreadable.empty()) {
-        chain.file_problems[file.relative] =
-            "not verified: its checksum covers " + unreadable + ", which could not be read";
-        continue;
-      }
-      ++walk.snapshot.files_hashed;
-      std::string content, problem;
-      struct stat after {};
-      if (file.size > limits_.max_file_bytes) {
-        problem = "larger than max_file_bytes (" + std::to_string(limits_.max_file_bytes) + ")";
-      } else {
-        problem = read_source_file(file.full_path, file.size, content, after);
-        if (problem.empty() && (static_cast<std::uintmax_t>(after.st_size) != file.size ||
-                                mtime_ns_of(after) != file.mtime_ns))
-          problem = "changed while being read";
-      }
-      if (!problem.empty()) {
-        retry = retry || problem == "changed while being read";
-        chain.file_problems[file.relative] = problem;
-        unreadable = file.relative;
-        continue;
-      }
-      if (auto text = text_content_problem(content); !text.empty())
-        chain.file_problems[file.relative] = text;
-      contents.push_back({file.relative, std::move(content)});
-    }
-    std::optional<std::string> integrity;
-    if (!integrity_path.empty()) {
-      std::string content;
-      struct stat after {};
-      if (read_source_file(integrity_path, static_cast<std::uintmax_t>(info.st_size), content,
-                           after)
-              .empty())
-        integrity = std::move(content);
-    }
-    auto result = walk.tool.chain_checksums(contents, integrity);
-    for (std::size_t i = 0; i < contents.size() && i < result.checksums.size(); ++i)
-      chain.checksums[contents[i].path] = std::move(result.checksums[i]);
-    // Against a partial chain the integrity file would look wrong for the wrong reason.
-    if (unreadable.empty()) chain.problems = std::move(result.problems);
-    if (retry) {
-      chain.stamps.clear();
-    }
-    chain_ = std::move(chain);
-  }
-  for (auto& file : walk.snapshot.files) {
-    if (const auto checksum = chain_->checksums.find(file.path);
-        checksum != chain_->checksums.end())
-      file.checksum = checksum->second;
-    if (const auto problem = chain_->file_problems.find(file.path);
-        problem != chain_->file_problems.end())
-      file.problem = problem->second;
-  }
-  const std::string where = walk.tool.integrity_file.empty() ? "." : walk.tool.integrity_file;
-  for (const auto& problem : chain_->problems) walk.snapshot.malformed.emplace_back(where, problem);
-}
-
 void SourceScanner::walk_directory(Walk& walk, const std::string& full_path,
                                    const std::string& relative, int depth) {
   DIR* directory = ::opendir(full_path.c_str());
@@ -329,42 +144,6 @@ void SourceScanner::walk_directory(Walk& walk, const std::string& full_path,
       visit_file(walk, path, child, static_cast<std::uintmax_t>(info.st_size), mtime_ns_of(info));
     }
   }
-}
-
-SourceName SourceScanner::identify(Walk& walk, const std::string& full_path,
-                                   const std::string& relative, SourceMigration from_name,
-                                   std::string& problem) {
-  // The root the relative path hangs below: full_path ends with it.
-  const std::string root = full_path.substr(0, full_path.size() - relative.size());
-  std::string read_path = full_path;
-  struct stat info {};
-  if (walk.tool.identity_file) {
-    const std::string companion = root + walk.tool.identity_file(relative);
-    if (::stat(companion.c_str(), &info) == 0 && S_ISREG(info.st_mode)) read_path = companion;
-  }
-  const auto cached = named_.find(relative);
-  if (cached != named_.end() && cached->second.read_path == read_path &&
-      ::stat(read_path.c_str(), &info) == 0 &&
-      cached->second.size == static_cast<std::uintmax_t>(info.st_size) &&
-      cached->second.mtime_ns == mtime_ns_of(info)) {
-    walk.named.insert(*cached);
-    problem = cached->second.problem;
-    return cached->second.name;
-  }
-  ++walk.snapshot.files_hashed;
-  const SourceText text = read_source_text(read_path, limits_.max_file_bytes);
-  Named named{read_path, text.size, text.mtime_ns, {}, text.problem};
-  if (text.problem.empty()) {
-    named.name = walk.tool.read_identity(from_name, text.content);
-  } else if (!from_name.identity.empty()) {
-    // Unreadable: the name alone says what it is, and the file counts as not verified.
-    named.name = {std::move(from_name), ""};
-  } else {
-    named.name = {std::nullopt, text.problem};
-  }
-  problem = named.problem;
-  if (text.problem != "changed while being read") walk.named.emplace(relative, named);
-  return named.name;
 }
 
 void SourceScanner::visit_file(Walk& walk, const std::string& full_path,

@@ -84,7 +84,7 @@ class SourceScanner {
     std::shared_ptr<ChangelogFiles> files;
     ChangelogRead read;
   };
-  struct Walk;
+  struct Walk;  // one scan's state (sources/source_scan_walk.h)
   void read_changelog(Walk& walk, const std::string& root);
   SourceName identify(Walk& walk, const std::string& full_path, const std::string& relative,
                       SourceMigration from_name, std::string& problem);
