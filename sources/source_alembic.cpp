@@ -235,6 +235,7 @@ const bool registered = register_source_tool({
     .applied_sql = "SELECT 'apply', version_num::text, ''::text, ''::text, ''::text, NULL::text, "
                    "true, row_number() OVER (ORDER BY version_num) FROM {table}",
     .expand_history = alembic_applied,
+    .duplicate_files = DuplicateFiles::last_wins,
 });
 
 }  // namespace

@@ -199,6 +199,7 @@ const bool registered = register_source_tool({
                    " AND applied < total THEN 'marker' ELSE 'apply' END, version::text, "
                    "description::text, type::text, ''::text, NULLIF(hash, ''), NOT " +
                    kFailed + ", row_number() OVER (ORDER BY executed_at, version) FROM {table}",
+    .duplicate_files = DuplicateFiles::last_wins,
 });
 
 }  // namespace

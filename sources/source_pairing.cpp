@@ -108,6 +108,8 @@ SourcePairing read_pairing(CollectorOptions& options, const toml::table& entry,
         options.error_at(value, where, "must not be empty");
         complete = false;
       }
+    } else if (field == "changelog_file") {
+      text(pairing.naming.changelog_file);
     } else if (field == "sql_migration_suffixes") {
       pairing.naming.suffixes = string_list(options, value, where);
     } else if (field == "max_files" || field == "max_file_bytes") {

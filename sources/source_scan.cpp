@@ -2,80 +2,34 @@
 #include "sources/source_scan.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <set>
 
 #include "sources/checksums.h"
+#include "sources/source_duplicates.h"
+#include "sources/source_scan_walk.h"
+#include "sources/source_text.h"
 
 namespace mexp {
 namespace {
-
-std::int64_t mtime_ns_of(const struct stat& info) {
-  return static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
-}
 
 std::string base_name(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// Reads a whole file of known size; returns the error text, or "" with `content` filled.
-std::string read_file(const std::string& path, std::uintmax_t size, std::string& content,
-                      struct stat& after) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  // O_NOFOLLOW on a symlink fails: open through the link, as the tool would.
-  const int file = fd >= 0 ? fd : ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (file < 0) return std::string("cannot open: ") + std::strerror(errno);
-  content.assign(static_cast<std::size_t>(size), '\0');
-  std::size_t done = 0;
-  std::string error;
-  while (done < content.size()) {
-    const auto got = ::read(file, content.data() + done, content.size() - done);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) {
-      error = std::string("cannot read: ") + std::strerror(errno);
-      break;
-    }
-    if (got == 0) break;
-    done += static_cast<std::size_t>(got);
-  }
-  content.resize(done);
-  // One byte more than the size stat gave means the file grew while it was read.
-  char extra = 0;
-  if (error.empty() && ::read(file, &extra, 1) > 0) error = "changed while being read";
-  if (::fstat(file, &after) != 0 && error.empty()) error = "cannot stat after reading";
-  ::close(file);
-  return error;
-}
-
 }  // namespace
-
-struct SourceScanner::Walk {
-  struct Chained {
-    std::string relative, full_path;
-    std::uintmax_t size = 0;
-    std::int64_t mtime_ns = 0;
-  };
-  const SourceTool& tool;
-  const SourceNaming& naming;
-  SourceSnapshot snapshot;
-  std::map<std::string, Digest> digests;  // this scan's, replacing the scanner's at the end
-  std::set<std::pair<dev_t, ino_t>> directories;
-  std::size_t entries = 0;
-  std::vector<Chained> chained;  // migration files of a tool with chained checksums
-};
 
 SourceSnapshot SourceScanner::scan(const std::string& root, const SourceTool& tool,
                                    const SourceNaming& naming) {
-  Walk walk{tool, naming, {}, {}, {}, 0, {}};
+  Walk walk{tool, naming, {}, {}, {}, {}, 0, {}};
   struct stat info {};
-  if (!tool.plan_file.empty()) {
+  if (tool.read_changelog) {
+    read_changelog(walk, root);
+  } else if (!tool.plan_file.empty()) {
     read_plan(walk, root);
   } else if (::stat(root.c_str(), &info) != 0) {
     walk.snapshot.error = "cannot read source " + root + ": " + std::strerror(errno);
@@ -93,9 +47,13 @@ SourceSnapshot SourceScanner::scan(const std::string& root, const SourceTool& to
   walk.snapshot.up = walk.snapshot.error.empty();
   std::stable_sort(walk.snapshot.files.begin(), walk.snapshot.files.end(),
                    [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  if (!tool.read_changelog && tool.plan_file.empty()) report_duplicates(walk.snapshot, tool);
   std::sort(walk.snapshot.malformed.begin(), walk.snapshot.malformed.end());
   // Files gone from the source leave the cache; on a failed walk the old digests stay for the next.
-  if (walk.snapshot.up) digests_ = std::move(walk.digests);
+  if (walk.snapshot.up) {
+    digests_ = std::move(walk.digests);
+    named_ = std::move(walk.named);
+  }
   return std::move(walk.snapshot);
 }
 
@@ -124,7 +82,7 @@ void SourceScanner::read_plan(Walk& walk, const std::string& root) {
     if (size > limits_.max_file_bytes) {
       digest.problem = "larger than max_file_bytes";
     } else {
-      digest.problem = read_file(path, size, content, after);
+      digest.problem = read_source_file(path, size, content, after);
     }
     if (digest.problem.empty()) digest.problem = text_content_problem(content);
     if (!digest.problem.empty()) {
@@ -143,86 +101,6 @@ void SourceScanner::read_plan(Walk& walk, const std::string& root) {
     walk.snapshot.files.push_back({walk.tool.plan_file, migration, std::nullopt, "", {}});
   for (const auto& problem : cached->second.plan_problems)
     walk.snapshot.malformed.emplace_back(walk.tool.plan_file, problem);
-}
-
-// Chained checksums cover every file before the one they belong to, so one changed file (or one
-// added, removed, or an edited integrity file) means reading them all again; an unchanged source
-// reads none.
-void SourceScanner::apply_chain(Walk& walk, const std::string& directory) {
-  std::sort(walk.chained.begin(), walk.chained.end(),
-            [](const auto& a, const auto& b) { return a.relative < b.relative; });
-  std::vector<ChainStamp> stamps;
-  for (const auto& file : walk.chained) stamps.push_back({file.relative, file.size, file.mtime_ns});
-  std::string integrity_path;
-  struct stat info {};
-  if (!directory.empty() && !walk.tool.integrity_file.empty() &&
-      ::stat((directory + "/" + walk.tool.integrity_file).c_str(), &info) == 0 &&
-      S_ISREG(info.st_mode)) {
-    integrity_path = directory + "/" + walk.tool.integrity_file;
-    // A path no migration can have ('\n'): the integrity file's own stamp.
-    stamps.push_back({"\n" + walk.tool.integrity_file, static_cast<std::uintmax_t>(info.st_size),
-                      mtime_ns_of(info)});
-  }
-  if (!chain_ || chain_->stamps != stamps) {
-    Chain chain{stamps, {}, {}, {}};
-    std::vector<SourceContent> contents;
-    bool retry = false;  // a file caught changing: read everything again next scan
-    std::string unreadable;
-    for (const auto& file : walk.chained) {
-      if (!unreadable.empty()) {
-        chain.file_problems[file.relative] =
-            "not verified: its checksum covers " + unreadable + ", which could not be read";
-        continue;
-      }
-      ++walk.snapshot.files_hashed;
-      std::string content, problem;
-      struct stat after {};
-      if (file.size > limits_.max_file_bytes) {
-        problem = "larger than max_file_bytes (" + std::to_string(limits_.max_file_bytes) + ")";
-      } else {
-        problem = read_file(file.full_path, file.size, content, after);
-        if (problem.empty() && (static_cast<std::uintmax_t>(after.st_size) != file.size ||
-                                mtime_ns_of(after) != file.mtime_ns))
-          problem = "changed while being read";
-      }
-      if (!problem.empty()) {
-        retry = retry || problem == "changed while being read";
-        chain.file_problems[file.relative] = problem;
-        unreadable = file.relative;
-        continue;
-      }
-      if (auto text = text_content_problem(content); !text.empty())
-        chain.file_problems[file.relative] = text;
-      contents.push_back({file.relative, std::move(content)});
-    }
-    std::optional<std::string> integrity;
-    if (!integrity_path.empty()) {
-      std::string content;
-      struct stat after {};
-      if (read_file(integrity_path, static_cast<std::uintmax_t>(info.st_size), content, after)
-              .empty())
-        integrity = std::move(content);
-    }
-    auto result = walk.tool.chain_checksums(contents, integrity);
-    for (std::size_t i = 0; i < contents.size() && i < result.checksums.size(); ++i)
-      chain.checksums[contents[i].path] = std::move(result.checksums[i]);
-    // Against a partial chain the integrity file would look wrong for the wrong reason.
-    if (unreadable.empty()) chain.problems = std::move(result.problems);
-    if (retry) {
-      chain.stamps.clear();
-    }
-    chain_ = std::move(chain);
-  }
-  for (auto& file : walk.snapshot.files) {
-    if (const auto checksum = chain_->checksums.find(file.path);
-        checksum != chain_->checksums.end())
-      file.checksum = checksum->second;
-    if (const auto problem = chain_->file_problems.find(file.path);
-        problem != chain_->file_problems.end())
-      file.problem = problem->second;
-  }
-  const std::string where = walk.tool.integrity_file.empty() ? "." : walk.tool.integrity_file;
-  for (const auto& problem : chain_->problems) walk.snapshot.malformed.emplace_back(where, problem);
 }
 
 void SourceScanner::walk_directory(Walk& walk, const std::string& full_path,
@@ -277,7 +155,16 @@ void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
     return;
   }
   if (!name.migration) return;
-  SourceFile file{relative, std::move(*name.migration), std::nullopt, "", {}};
+  std::string identity_problem;
+  if (walk.tool.read_identity) {
+    name = identify(walk, full_path, relative, std::move(*name.migration), identity_problem);
+    if (!name.malformed.empty()) {
+      walk.snapshot.malformed.emplace_back(relative, name.malformed);
+      return;
+    }
+    if (!name.migration) return;
+  }
+  SourceFile file{relative, std::move(*name.migration), std::nullopt, identity_problem, {}};
   if (walk.tool.checksum == SourceChecksum::chained) {
     walk.chained.push_back({relative, full_path, size, mtime_ns});  // see apply_chain
     walk.snapshot.files.push_back(std::move(file));
@@ -304,7 +191,7 @@ void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
     } else {
       std::string content;
       struct stat after {};
-      digest.problem = read_file(full_path, size, content, after);
+      digest.problem = read_source_file(full_path, size, content, after);
       if (digest.problem.empty() &&
           (static_cast<std::uintmax_t>(after.st_size) != size || mtime_ns_of(after) != mtime_ns)) {
         digest.problem = "changed while being read";
@@ -335,7 +222,8 @@ void SourceScanner::visit_file(Walk& walk, const std::string& full_path,
     file.migration = *digest.read;
   }
   file.checksum = digest.checksum;
-  file.problem = digest.problem;
+  // A name read from the file that could not be verified keeps saying so.
+  if (!digest.problem.empty()) file.problem = digest.problem;
   file.also_accepted = digest.also_accepted;
   walk.snapshot.files.push_back(std::move(file));
 }

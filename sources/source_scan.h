@@ -5,10 +5,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "sources/changelog_files.h"
 #include "sources/source_tool.h"
 
 namespace mexp {
@@ -68,7 +70,24 @@ class SourceScanner {
     std::map<std::string, std::string> file_problems;
     std::vector<std::string> problems;
   };
-  struct Walk;
+  // What read_identity made of a file, kept while the file it read keeps its size and mtime.
+  struct Named {
+    std::string read_path;  // the file whose text named it (the migration's, or its companion)
+    std::uintmax_t size = 0;
+    std::int64_t mtime_ns = 0;
+    SourceName name;
+    std::string problem;
+  };
+  // A changelog tree's reading, kept while none of the files it read or listed changed.
+  struct ChangelogCache {
+    std::string search_path, changelog;
+    std::shared_ptr<ChangelogFiles> files;
+    ChangelogRead read;
+  };
+  struct Walk;  // one scan's state (sources/source_scan_walk.h)
+  void read_changelog(Walk& walk, const std::string& root);
+  SourceName identify(Walk& walk, const std::string& full_path, const std::string& relative,
+                      SourceMigration from_name, std::string& problem);
   void read_plan(Walk& walk, const std::string& root);
   void apply_chain(Walk& walk, const std::string& directory);
   void visit_file(Walk& walk, const std::string& full_path, const std::string& relative,
@@ -78,6 +97,8 @@ class SourceScanner {
 
   ScanLimits limits_;
   std::map<std::string, Digest> digests_;  // by relative path
+  std::map<std::string, Named> named_;     // by the migration's relative path
+  std::optional<ChangelogCache> changelog_;
   std::optional<Chain> chain_;
 };
 

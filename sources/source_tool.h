@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace mexp {
@@ -43,6 +44,9 @@ struct SourceNaming {
   std::string baseline_prefix = "B";
   std::string separator = "__";
   std::vector<std::string> suffixes = {".sql"};
+  // Liquibase's changelog-file: the root changelog's path below the source directory (its search
+  // path), as Liquibase is given it; empty: the source is that file, or holds one by a usual name.
+  std::string changelog_file{};
 };
 
 // How the tool fingerprints a file's content, as it stores it in its history table.
@@ -62,6 +66,27 @@ struct ChainedChecksums {
   std::vector<std::optional<std::string>> checksums;  // one per file, in the order given
   std::vector<std::string> problems;  // of the source as a whole (an out-of-date atlas.sum)
 };
+
+// What a changelog reader found across its files: the migrations in the order the tool runs them,
+// each with its checksum where one can be computed.
+struct ChangelogEntry {
+  SourceMigration migration;
+  std::optional<std::string> checksum;
+  std::vector<std::string> also_accepted;
+};
+struct ChangelogRead {
+  std::vector<ChangelogEntry> entries;
+  std::vector<std::pair<std::string, std::string>> malformed;  // file, why the tool rejects it
+  std::string error;  // non-empty: the tool could not read the changelog (a missing include)
+};
+class ChangelogFiles;
+
+// What the tool does with two files of one migration (one kind, one identity). Most refuse the
+// source (golang-migrate, goose, Flyway, Confiture's duplicate-version check, Graphile Migrate's
+// broken hash chain). Some go on with the last file in name order: Alembic warns "Revision … is
+// present more than once" and its revision map keeps the last script loaded; Atlas runs both and
+// upserts one revision row per version, so the row ends up the last file's.
+enum class DuplicateFiles { refused, last_wins };
 
 // One history row as the comparison needs it (read by the source tool's applied_sql).
 struct AppliedMigration {
@@ -124,6 +149,23 @@ struct SourceTool {
   std::function<bool(const AppliedMigration&)> synthetic = [](const AppliedMigration& row) {
     return row.kind == "marker";
   };
+  // Tools whose history records a name written inside the migration (TypeORM's class name, EF
+  // Core's [Migration] attribute) set `read_identity`: given what `parse` made of the file name and
+  // the text of the file, or of `identity_file(path)` when that file exists (EF Core's Designer
+  // file), it returns the migration as the tool names it, no migration, or why the tool rejects
+  // it. The text is read again only when that file's size or mtime changed.
+  std::function<std::string(std::string_view relative_path)> identity_file{};
+  std::function<SourceName(const SourceMigration& from_name, std::string_view content)>
+      read_identity{};
+  // Tools whose migrations are listed across a tree of changelog files (Liquibase: a root file and
+  // what it includes) set this instead of `parse`: it reads `changelog` (a path below the search
+  // path) and what it includes through `files`. `changelog_names`: the root names looked for in
+  // the source directory when SourceNaming::changelog_file is not set.
+  std::function<ChangelogRead(ChangelogFiles& files, const std::string& changelog)>
+      read_changelog{};
+  std::vector<std::string> changelog_names{};
+  // Every duplicate file is reported as malformed either way; this says which one is compared.
+  DuplicateFiles duplicate_files = DuplicateFiles::refused;
 };
 
 // Called from a static initialiser in each tool's sources/source_<tool>.cpp.

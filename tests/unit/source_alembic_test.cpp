@@ -154,3 +154,28 @@ TEST(AlembicScan, ScriptsAreReadOnceUntilTheyChange) {
   EXPECT_EQ(snapshot.malformed.size(), 1U);
   std::filesystem::remove_all(dir);
 }
+
+TEST(AlembicScan, TwoScriptsOfOneRevisionAreReportedAndTheLastIsUsed) {
+  // Alembic warns "Revision a1 is present more than once" and its revision map keeps the script
+  // loaded last (files in name order), so that one's parents are the graph's.
+  char pattern[] = "/tmp/me_alembic_dup_XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::filesystem::path dir = pattern;
+  const auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream(dir / name, std::ios::binary) << content;
+  };
+  write("a1_base.py", "revision = 'a1'\ndown_revision = None\n");
+  write("b2_next.py", "revision = 'b2'\ndown_revision = 'a1'\n");
+  write("z_copy.py", "revision = 'a1'\ndown_revision = None\ndepends_on = 'c3'\n");
+  mexp::SourceScanner scanner;
+  const auto snapshot = scanner.scan(dir.string(), alembic(), {});
+  ASSERT_TRUE(snapshot.up) << snapshot.error;
+  ASSERT_EQ(snapshot.files.size(), 2U);
+  EXPECT_EQ(snapshot.files[1].path, "z_copy.py");
+  EXPECT_EQ(snapshot.files[1].migration.identity, "a1");
+  EXPECT_EQ(snapshot.files[1].migration.parents, std::vector<std::string>{"c3"});
+  ASSERT_EQ(snapshot.malformed.size(), 1U);
+  EXPECT_EQ(snapshot.malformed[0].first, "a1_base.py");
+  EXPECT_NE(snapshot.malformed[0].second.find("z_copy.py"), std::string::npos);
+  std::filesystem::remove_all(dir);
+}

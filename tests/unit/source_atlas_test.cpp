@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -193,5 +194,31 @@ TEST(AtlasScan, AnUnchangedDirectoryIsNotReadAgainAndAnyChangeRereadsTheChain) {
   ASSERT_EQ(snapshot.malformed.size(), 1U);
   EXPECT_EQ(snapshot.malformed[0].first, "atlas.sum");
   EXPECT_EQ(snapshot.files[1].checksum, kHashAB);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AtlasScan, TwoFilesOfOneVersionAreReportedAndTheLastCarriesTheVersionsHash) {
+  // Atlas runs both and upserts one revision row per version: the row ends up the last file's,
+  // whose hash still covers the first file.
+  char pattern[] = "/tmp/me_atlas_dup_XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::filesystem::path dir = pattern;
+  const auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream(dir / name, std::ios::binary) << content;
+  };
+  write("1_a.sql", kA);
+  write("1_b.sql", kB);
+  mexp::SourceScanner scanner;
+  const auto snapshot = scanner.scan(dir.string(), atlas(), {});
+  ASSERT_TRUE(snapshot.up) << snapshot.error;
+  ASSERT_EQ(snapshot.files.size(), 1U);
+  EXPECT_EQ(snapshot.files[0].path, "1_b.sql");
+  // { printf 1_a.sql; printf "$kA"; printf 1_b.sql; printf "$kB"; } | sha256sum | xxd -r -p |
+  // base64
+  EXPECT_EQ(snapshot.files[0].checksum, "8+yDFWKu9i8QmGdAFBnay1zbs37SPG41qbsgNI5/iYE=");
+  const auto duplicate = std::find_if(snapshot.malformed.begin(), snapshot.malformed.end(),
+                                      [](const auto& entry) { return entry.first == "1_a.sql"; });
+  ASSERT_NE(duplicate, snapshot.malformed.end());
+  EXPECT_NE(duplicate->second.find("1_b.sql"), std::string::npos);
   std::filesystem::remove_all(dir);
 }

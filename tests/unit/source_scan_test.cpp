@@ -164,3 +164,28 @@ TEST_F(SourceDir, ASingleFileIsASource) {
   ASSERT_EQ(snapshot.files.size(), 1u);
   EXPECT_EQ(snapshot.files[0].migration.identity, "7");
 }
+
+TEST_F(SourceDir, TwoFilesOfOneVersionAreReportedAsTheToolRefusesThem) {
+  // golang-migrate (source.Migrations.Append) and goose (collectFilesystemSources) stop on these.
+  write("000001_init.up.sql", "CREATE TABLE a (id int);\n");
+  write("1_again.up.sql", "CREATE TABLE b (id int);\n");
+  write("000001_init.down.sql", "DROP TABLE a;\n");  // an up and a down of one version are fine
+  write("000002_more.up.sql", "CREATE TABLE c (id int);\n");
+  mexp::SourceScanner scanner;
+  auto snapshot = scanner.scan(root_, *mexp::find_source_tool("golang-migrate"), {});
+  ASSERT_TRUE(snapshot.up) << snapshot.error;
+  ASSERT_EQ(snapshot.files.size(), 3u);  // the down file is kept as version 1's undo script
+  for (const auto& file : snapshot.files) EXPECT_NE(file.path, "1_again.up.sql");
+  ASSERT_EQ(snapshot.malformed.size(), 1u);
+  EXPECT_EQ(snapshot.malformed[0].first, "1_again.up.sql");
+  EXPECT_NE(snapshot.malformed[0].second.find("000001_init.up.sql"), std::string::npos);
+
+  fs::remove_all(root_);
+  write("001_foo.sql", "-- +goose Up\nSELECT 1;\n");
+  write("01_bar.sql", "-- +goose Up\nSELECT 2;\n");
+  snapshot = scanner.scan(root_, *mexp::find_source_tool("goose"), {});
+  ASSERT_TRUE(snapshot.up) << snapshot.error;
+  EXPECT_EQ(snapshot.files.size(), 1u);
+  ASSERT_EQ(snapshot.malformed.size(), 1u);
+  EXPECT_EQ(snapshot.malformed[0].first, "01_bar.sql");
+}
