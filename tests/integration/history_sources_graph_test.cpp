@@ -3,68 +3,24 @@
 // (docs: /work/shared/reference/migration-tools.md), and a directory with migrations applied,
 // pending, applied whose file is gone and (for tools that record a hash) edited since they ran.
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
-#include <fstream>
 
 #include "tests/support/metrics_text.h"
+#include "tests/support/source_dir_fixture.h"
 #include "tests/support/test_pg.h"
 
 using namespace mexp::test;
-namespace fs = std::filesystem;
 
 namespace {
 
-class GraphSources : public ::testing::Test {
+class GraphSources : public SourceDirFixture {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/me_graph_sources_XXXXXX";
-    ASSERT_NE(::mkdtemp(pattern), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  void write(const std::string& relative, const std::string& content) {
-    const fs::path path = fs::path(dir_) / relative;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << content;
-  }
-  // Creates the table (`ddl`) and its rows, readable by the monitor role, and collects once.
+  // `path` is appended to the source directory as given.
   Samples collect_with(const std::string& tool, const std::string& ddl,
                        const std::vector<std::string>& rows, const std::string& qualified,
                        const std::string& path = "") {
-    db_.exec(ddl);
-    for (const auto& insert : rows) db_.exec(insert);
-    db_.grant_select(qualified);
-    auto session = monitor_session(db_);
-    const std::string options =
-        "sources = [{ tool = \"" + tool + "\", path = \"" + dir_ + path + "\" }]";
-    return collect(*make_collector("history", options), *session);
+    rows_ = rows;
+    return collect_sources(tool, ddl, qualified, dir_ + path);
   }
-  std::set<std::string> names(const Samples& samples, const std::string& state) {
-    std::set<std::string> result;
-    for (const auto& sample : samples.all("migration_source_info", {{"state", state}}))
-      result.insert(sample.labels.at("migration"));
-    return result;
-  }
-  void expect_state(const Samples& samples, const std::map<std::string, std::string>& table,
-                    double files, const std::set<std::string>& pending,
-                    const std::set<std::string>& missing, const std::set<std::string>& mismatch) {
-    EXPECT_EQ(samples.get("migration_history_up", table), 1);
-    EXPECT_EQ(samples.get("migration_source_up", table), 1);
-    EXPECT_EQ(samples.get("migration_source_files", table), files);
-    EXPECT_EQ(samples.get("migration_pending", table), static_cast<double>(pending.size()));
-    EXPECT_EQ(samples.get("migration_missing_source", table), static_cast<double>(missing.size()));
-    EXPECT_EQ(samples.get("migration_checksum_mismatch", table),
-              static_cast<double>(mismatch.size()));
-    EXPECT_EQ(samples.get("migration_future", table), 0);
-    EXPECT_EQ(names(samples, "pending"), pending);
-    EXPECT_EQ(names(samples, "missing_source"), missing);
-    EXPECT_EQ(names(samples, "checksum_mismatch"), mismatch);
-  }
-
-  TestDatabase db_;
-  std::string dir_;
 };
 
 }  // namespace
