@@ -11,11 +11,6 @@
 namespace mexp {
 namespace {
 
-constexpr std::string_view kDiscoverySql = R"SQL(
-SELECT datname FROM pg_database
-WHERE datallowconn AND NOT datistemplate AND datname <> current_database()
-ORDER BY datname)SQL";
-
 Labels with_datname(const Labels& base, const std::string& dbname) {
   Labels labels = base;
   bool replaced = false;
@@ -45,7 +40,7 @@ DatabaseVisitor::DatabaseVisitor(std::string collector, DatabaseSelection select
 std::vector<std::string> DatabaseVisitor::selected_databases(PgSession& target_session) {
   std::set<std::string> names(selection_.databases.begin(), selection_.databases.end());
   if (selection_.all_databases) {
-    auto result = target_session.query(kDiscoverySql);
+    auto result = target_session.query(kOtherDatabasesSql);
     for (int row = 0; row < result.rows(); ++row) names.emplace(result.text(row, 0));
   }
   names.erase(target_session.datname());

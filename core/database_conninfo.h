@@ -1,10 +1,19 @@
-// Derives the conninfo for another database on the same server from a target's conninfo, so a
-// collector that visits several databases connects with exactly the target's settings.
+// Visiting the other databases of a target's server: which ones can be visited, and the conninfo
+// that connects to one with exactly the target's settings (collectors visiting several databases,
+// and auto-discovery).
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace mexp {
+
+// The other databases of the server that accept connections, by name: templates and databases that
+// refuse connections are left out, as connecting to them would fail on every poll.
+inline constexpr std::string_view kOtherDatabasesSql = R"SQL(
+SELECT datname FROM pg_database
+WHERE datallowconn AND NOT datistemplate AND datname <> current_database()
+ORDER BY datname)SQL";
 
 // `conninfo` may be a key=value string, a postgresql:// URI, a bare database name or empty (libpq's
 // PG* environment). The result is a key=value string with every setting of `conninfo` and

@@ -5,17 +5,12 @@
 #include <algorithm>
 #include <set>
 
+#include "core/database_conninfo.h"
 #include "core/log.h"
 #include "exporter/poll_bookkeeping.h"
 
 namespace mexp {
 namespace {
-
-// Templates and databases that refuse connections are not watched: connecting would fail forever.
-constexpr std::string_view kDiscoverySql = R"SQL(
-SELECT datname FROM pg_database
-WHERE datallowconn AND NOT datistemplate AND datname <> current_database()
-ORDER BY datname)SQL";
 
 // A sweep of many databases publishes its progress this often, not after every database: each
 // publish rebuilds (and compresses) the whole snapshot.
@@ -85,7 +80,7 @@ bool DatabaseFleet::discover() {
   std::set<std::string> found;
   try {
     auto& session = pool_.acquire(own_database_);
-    auto result = session.query(kDiscoverySql);
+    auto result = session.query(kOtherDatabasesSql);
     for (int row = 0; row < result.rows(); ++row) {
       std::string dbname(result.text(row, 0));
       if (dbname != session.datname() && discovery_.selects(dbname)) found.insert(dbname);
