@@ -59,7 +59,8 @@ SELECT 'never_scanned', NULL, schemaname, relname, indexes, NULL, rank
 FROM never_scanned WHERE $5::bigint = 0 OR rank <= $5::bigint
 ORDER BY kind, rank)SQL";
 
-// Every poll: statistics of the exported indexes ($1, in rank order), a few index lookups each;
+// Every poll: statistics of the exported indexes ($1, in rank order), a few index lookups each
+// (LIMIT 1 keeps them nested index probes: joined plainly, the planner hashed all of pg_class);
 // with $2 also their sizes, except for indexes of tables in exclusive_locked (which also covers a
 // lock on the index itself: REINDEX, DROP INDEX). An index dropped since the ranking has no row.
 const std::string kStatisticsSql = R"SQL(
@@ -68,18 +69,22 @@ WITH exported AS (
 ),)SQL" + std::string(kExclusiveLockedCte) +
                                    R"SQL(,
 measured AS MATERIALIZED (
-  SELECT e.rank, e.indexrelid, n.nspname AS schemaname, c.relname, i.relname AS indexrelname,
+  SELECT e.rank, e.indexrelid, r.schemaname, r.relname, r.indexrelname,
          l.oid IS NOT NULL AS locked,
          pg_stat_get_numscans(e.indexrelid) AS idx_scan,
          pg_stat_get_tuples_returned(e.indexrelid) AS idx_tup_read,
          pg_stat_get_tuples_fetched(e.indexrelid) AS idx_tup_fetch,
          CASE WHEN $2::bool AND l.oid IS NULL THEN pg_relation_size(e.indexrelid) END AS size
   FROM exported e
-  JOIN pg_index x ON x.indexrelid = e.indexrelid
-  JOIN pg_class i ON i.oid = e.indexrelid
-  JOIN pg_class c ON c.oid = x.indrelid
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = x.indrelid
+  JOIN LATERAL (
+    SELECT n.nspname AS schemaname, c.relname, i.relname AS indexrelname, x.indrelid
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class c ON c.oid = x.indrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE x.indexrelid = e.indexrelid LIMIT 1
+  ) r ON true
+  LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = r.indrelid
 )
 SELECT indexrelid::text, schemaname, relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch,
        size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
