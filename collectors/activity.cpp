@@ -278,7 +278,7 @@ const bool registered = register_collector({
                    "pg_stat_activity_*), long-running (named) and idle-in-transaction sessions, "
                    "waits by event type.",
     .enabled_by_default = true,
-    .default_interval = std::chrono::seconds(5),
+    .default_interval = std::chrono::milliseconds(0),
     .live = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       const auto threshold =

@@ -164,7 +164,7 @@ const bool registered = register_collector({
                    "pg_locks_count), waiting requests, blocked sessions, longest wait and the "
                    "longest blocking chain.",
     .enabled_by_default = true,
-    .default_interval = std::chrono::seconds(5),
+    .default_interval = std::chrono::milliseconds(0),
     .live = true,
     .factory = [](CollectorOptions&) -> std::unique_ptr<Collector> {
       return std::make_unique<LocksCollector>();

@@ -3,13 +3,18 @@
 
 namespace mexp {
 
-RelationCadence read_relation_cadence(CollectorOptions& options) {
+RelationCadence read_rank_interval(CollectorOptions& options) {
   RelationCadence cadence;
   cadence.rank_interval = options.get_duration("rank_interval", cadence.rank_interval);
-  cadence.size_interval = options.get_duration("size_interval", cadence.size_interval);
   if (cadence.rank_interval.count() <= 0) {
     options.error("rank_interval", "must be positive (relations are ranked at most this often)");
   }
+  return cadence;
+}
+
+RelationCadence read_relation_cadence(CollectorOptions& options) {
+  RelationCadence cadence = read_rank_interval(options);
+  cadence.size_interval = options.get_duration("size_interval", cadence.size_interval);
   return cadence;
 }
 

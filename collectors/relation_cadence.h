@@ -1,5 +1,6 @@
-// When the tables and indexes collectors rank relations and measure sizes again, and what they keep
-// in between: per database, the exported relations (oids in rank order) and their last sizes.
+// When the tables, indexes and statio_user_tables collectors rank relations (and the first two
+// measure sizes) again, and what they keep in between: per database, the exported relations (oids
+// in rank order) and their last sizes.
 #pragma once
 
 #include <chrono>
@@ -18,11 +19,13 @@ namespace mexp {
 // lookups. So statistics are read every poll, and the other two only at their own, slower cadence.
 struct RelationCadence {
   std::chrono::milliseconds rank_interval{std::chrono::minutes(5)};
-  std::chrono::milliseconds size_interval{std::chrono::minutes(1)};
+  std::chrono::milliseconds size_interval{std::chrono::minutes(5)};
 };
 
 // Reads rank_interval and size_interval (size_interval 0: sizes every poll).
 RelationCadence read_relation_cadence(CollectorOptions& options);
+// Reads rank_interval only, for a collector that ranks but measures no sizes.
+RelationCadence read_rank_interval(CollectorOptions& options);
 
 class RankedRelations {
  public:

@@ -1,11 +1,13 @@
 // statio_user_tables collector: postgres_exporter's pg_statio_user_tables_* (buffer hits and disk
 // reads of each table, its indexes and its TOAST data; labels datname, schemaname, relname), with
-// the tables collector's include/exclude patterns and top-N cap. Statistics functions only: no
-// relation is locked or opened, so a migration's lock cannot make this wait.
+// the tables collector's include/exclude patterns and top-N cap, ranked every rank_interval.
+// Statistics functions only: no relation is locked or opened, so a migration's lock cannot make
+// this wait.
 #include <array>
 
 #include "collectors/column_families.h"
 #include "collectors/database_visitor.h"
+#include "collectors/relation_cadence.h"
 #include "collectors/relation_scope.h"
 #include "core/collector.h"
 
@@ -32,10 +34,10 @@ constexpr std::array kColumns = {
                  "Number of buffer hits in this table's TOAST table indexes (if any)"},
 };
 
-// The relations pg_statio_user_tables lists, filtered and ranked by their recorded page counts
-// (heap and TOAST) in pg_class; the view's statistics are then computed for the kept ones only.
-// NULL counters (a table without indexes or TOAST) are 0, as postgres_exporter reports them.
-std::string statement() {
+// Ranking: the relations pg_statio_user_tables lists, filtered and ranked by their recorded page
+// counts (heap and TOAST) in pg_class. It reads every relation of the database, so it runs at
+// rank_interval (as the tables collector's does), not every run.
+std::string ranking_sql() {
   return std::string(R"SQL(
 WITH scope AS (
   SELECT * FROM (
@@ -51,49 +53,59 @@ WITH scope AS (
          std::string(kRelationScopeFilter) + R"SQL(
 ),
 ranked AS (
-  SELECT scope.*, count(*) OVER () AS matched,
+  SELECT relid, count(*) OVER () AS matched,
          row_number() OVER (ORDER BY pages DESC, schemaname, relname) AS rank
   FROM scope
 )
-SELECT r.schemaname, r.relname,
+SELECT relid::text, matched FROM ranked WHERE $5::bigint = 0 OR rank <= $5::bigint ORDER BY rank)SQL";
+}
+
+// Every run: the view's statistics for the ranked tables ($1, in rank order), looked up one table
+// at a time. NULL counters (a table without indexes or TOAST) are 0, as postgres_exporter reports
+// them. A table dropped since the ranking has no row.
+constexpr const char* kStatisticsSql = R"SQL(
+SELECT s.schemaname, s.relname,
        coalesce(s.heap_blks_read, 0) AS heap_blks_read, coalesce(s.heap_blks_hit, 0) AS heap_blks_hit,
        coalesce(s.idx_blks_read, 0) AS idx_blks_read, coalesce(s.idx_blks_hit, 0) AS idx_blks_hit,
        coalesce(s.toast_blks_read, 0) AS toast_blks_read,
        coalesce(s.toast_blks_hit, 0) AS toast_blks_hit,
        coalesce(s.tidx_blks_read, 0) AS tidx_blks_read,
-       coalesce(s.tidx_blks_hit, 0) AS tidx_blks_hit, r.matched
-FROM ranked r
+       coalesce(s.tidx_blks_hit, 0) AS tidx_blks_hit
+FROM unnest($1::oid[]) WITH ORDINALITY AS e(relid, rank)
 CROSS JOIN LATERAL (SELECT * FROM pg_catalog.pg_statio_user_tables s
-                    WHERE s.relid = r.relid LIMIT 1) s
-WHERE $5::bigint = 0 OR r.rank <= $5::bigint
-ORDER BY r.rank)SQL";
-}
+                    WHERE s.relid = e.relid LIMIT 1) s
+ORDER BY e.rank)SQL";
 
 class StatioUserTablesCollector final : public Collector {
  public:
-  StatioUserTablesCollector(RelationScope scope, DatabaseSelection databases)
-      : scope_(std::move(scope)), visitor_("statio_user_tables", std::move(databases)) {}
+  StatioUserTablesCollector(RelationScope scope, RelationCadence cadence,
+                            DatabaseSelection databases)
+      : scope_(std::move(scope)),
+        ranking_sql_(ranking_sql()),
+        ranked_(cadence),
+        visitor_("statio_user_tables", std::move(databases)) {}
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
     ColumnFamilies columns(kColumns);
     auto dropped = gauge_family("migration_exporter_statio_user_tables_dropped",
                                 "Tables that matched the include/exclude patterns but were not "
-                                "exported by statio_user_tables in the last poll because of the "
-                                "max_tables cap");
-    const auto params = relation_scope_params(scope_);
+                                "exported by statio_user_tables because of the max_tables cap (as "
+                                "of the last ranking)");
+    const auto now = RankedRelations::Clock::now();
     std::vector<prometheus::MetricFamily> families;
     visitor_.visit_all(
         context,
         [&](PgSession& session, const Labels& base) {
-          const auto result = session.query(sql_, params);
-          double matched = 0;
+          auto& ranked = ranked_.of(session.datname());
+          if (ranked.needs_ranking(now)) rank(session, ranked, now);
+          const auto result = session.query(kStatisticsSql, {ranked.oid_array()});
           for (int row = 0; row < result.rows(); ++row) {
             columns.add_row(result, row,
                             with_labels(base, {{"schemaname", result.text(row, 0)},
                                                {"relname", result.text(row, 1)}}));
-            matched = result.number(row, result.column("matched"));
           }
-          add_gauge(dropped, base, matched - result.rows());
+          ranked.saw(static_cast<std::size_t>(result.rows()));
+          add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
         },
         families);
     columns.move_into(families);
@@ -102,8 +114,17 @@ class StatioUserTablesCollector final : public Collector {
   }
 
  private:
+  void rank(PgSession& session, RankedRelations& ranked, RankedRelations::Clock::time_point now) {
+    const auto result = session.query(ranking_sql_, relation_scope_params(scope_));
+    std::vector<std::string> oids;
+    oids.reserve(static_cast<std::size_t>(result.rows()));
+    for (int row = 0; row < result.rows(); ++row) oids.emplace_back(result.text(row, 0));
+    ranked.ranked(std::move(oids), result.rows() > 0 ? result.number(0, 1) : 0, now);
+  }
+
   RelationScope scope_;
-  std::string sql_ = statement();
+  std::string ranking_sql_;
+  RankedRelationsByDatabase ranked_;
   DatabaseVisitor visitor_;
 };
 
@@ -116,8 +137,10 @@ const bool registered = register_collector({
     .per_database = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_tables", 300);
+      auto cadence = read_rank_interval(options);
       auto databases = read_database_selection(options);
-      return std::make_unique<StatioUserTablesCollector>(std::move(scope), std::move(databases));
+      return std::make_unique<StatioUserTablesCollector>(std::move(scope), cadence,
+                                                         std::move(databases));
     },
     .postgres_exporter_families = ColumnFamilies::names(kColumns),
 });

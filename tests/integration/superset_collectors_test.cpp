@@ -199,6 +199,32 @@ TEST(StatioUserTablesCollector, BufferHitsPerTableWithinTheCap) {
       1);
 }
 
+// The ranking reads every relation of the database, so it is kept for rank_interval: a table that
+// grows past the exported one is not exported until then, unless the exported one is dropped.
+TEST(StatioUserTablesCollector, KeepsItsRankingForRankIntervalUntilAnExportedTableGoes) {
+  TestDatabase db;
+  db.exec(
+      "CREATE TABLE first_big (id int); CREATE TABLE later_big (id int);"
+      "INSERT INTO first_big SELECT g FROM generate_series(1, 2000) g; ANALYZE first_big;"
+      "ANALYZE later_big");
+  CollectorRun run("statio_user_tables", db.name(), "max_tables = 1\nrank_interval = \"1h\"");
+  const auto exported = [&](const std::vector<prometheus::MetricFamily>& families) {
+    return count_samples(families, "pg_statio_user_tables_heap_blocks_hit",
+                         {{"relname", "later_big"}}) == 1
+               ? std::string("later_big")
+           : count_samples(families, "pg_statio_user_tables_heap_blocks_hit",
+                           {{"relname", "first_big"}}) == 1
+               ? std::string("first_big")
+               : std::string("none");
+  };
+  EXPECT_EQ(exported(run.collect()), "first_big");
+  db.exec("INSERT INTO later_big SELECT g FROM generate_series(1, 20000) g; ANALYZE later_big");
+  EXPECT_EQ(exported(run.collect()), "first_big") << "re-ranked before rank_interval";
+  db.exec("DROP TABLE first_big");
+  run.collect();  // sees the exported table gone
+  EXPECT_EQ(exported(run.collect()), "later_big");
+}
+
 TEST(ServerWideCollectors, WalPostmasterRolesAndArchiver) {
   TestDatabase db;
   CollectorRun wal("wal", db.name());

@@ -234,7 +234,7 @@ TEST(Config, AnExplicitPollIntervalIsTheDefaultOfTheLiveCollectorsToo) {
   auto explicit_flag = mexp::load_config_text("", inputs, errors);
   ASSERT_TRUE(implicit && explicit_flag) << errors.joined();
   for (const auto& plan : implicit->targets[0].collectors) {
-    if (plan.name == "locks") {
+    if (plan.name == "migration_progress") {
       EXPECT_EQ(plan.interval, std::chrono::seconds(5)) << "own default";
     }
   }
