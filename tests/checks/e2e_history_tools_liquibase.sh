@@ -7,7 +7,7 @@
 # deletes the latest row, seen as the current version moving back. The table is paired with the
 # changelog: the exporter's checksums equal databasechangelog.md5sum, its pending (and outdated
 # runOnChange) changesets equal `liquibase status --verbose` in each state, and edited applied
-# changesets (SQL, XML <sql>) are drift exactly as `liquibase validate` refuses them.
+# changesets (SQL, XML <sql>, YAML sql) are drift exactly as `liquibase validate` refuses them.
 check_name=liquibase
 source "$(dirname "${BASH_SOURCE[0]}")/lib/history_tools.bash"
 liquibase_bin="$tools_dir/node_modules/liquibase/dist/liquibase/liquibase"
@@ -152,12 +152,14 @@ status=$(liquibase_undeployed)
   || fail "after rollback: exporter pending '$(exporter_states pending)', liquibase status '$status'"
 pass "liquibase after rollback-count: pending equals liquibase status ($status)"
 
-# Applied changesets edited (SQL and XML <sql>): the exporter reports drift for them, and Liquibase's validate refuses
+# Applied changesets edited (SQL, XML <sql>, YAML sql): the exporter reports drift for them, and Liquibase's validate refuses
 # the changelog naming the same changeset ("<file>::<id>::<author> was: 9:… but is now: 9:…").
 sed -i 's/^CREATE TABLE lb_users (id int PRIMARY KEY);$/CREATE TABLE lb_users (id int PRIMARY KEY, name text);/' \
   "$work/changelog.sql"
 sed -i 's|CREATE TABLE lb_xml (id int)</sql>|CREATE TABLE lb_xml (id int, note text)</sql>|' "$work/changelog.xml"
-wait_for "migration_checksum_mismatch{$t}" 2
+sed -i 's|sql: CREATE TABLE lb_yaml (id int)$|sql: CREATE TABLE lb_yaml (id int, note text)|' "$work/changelog.yaml"
+wait_for "migration_checksum_mismatch{$t}" 3
+expect_metric "$work/metrics" "migration_source_info{$t,state=\"checksum_mismatch\",migration=\"changelog.yaml::y1::dave\"}" 1
 expect_metric "$work/metrics" "migration_source_info{$t,state=\"checksum_mismatch\",migration=\"changelog.sql::1::alice\"}" 1
 expect_metric "$work/metrics" "migration_source_info{$t,state=\"checksum_mismatch\",migration=\"changelog.xml::x1::carol\"}" 1
 if liquibase_run validate >"$work/validate.out" 2>&1; then
