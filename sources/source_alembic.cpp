@@ -8,8 +8,9 @@
 // alembic_version holds only the heads. As Alembic's RevisionMap reads them (revision.py,
 // _collect_downgrade_revisions: _get_ancestor_nodes(heads, include_dependencies=True)), every
 // ancestor of a head, through down_revision and depends_on, is applied; the rest is pending; a head
-// or an ancestor with no script is missing. Revision ids have no order: no newest version, future
-// or out-of-order migrations.
+// or an ancestor with no script is missing. A reference may name a revision by a branch label it
+// declares (`depends_on = "reports"`), as RevisionMap._map_branch_labels maps labels to their
+// revision. Revision ids have no order: no newest version, future or out-of-order migrations.
 #include <map>
 #include <set>
 
@@ -132,7 +133,8 @@ struct Assignments {
 };
 
 Assignments read_assignments(std::string_view content) {
-  static const std::set<std::string> kWanted = {"revision", "down_revision", "depends_on"};
+  static const std::set<std::string> kWanted = {"revision", "down_revision", "depends_on",
+                                                "branch_labels"};
   Assignments found;
   PythonTokens tokens(content);
   Token token = tokens.next();
@@ -199,6 +201,11 @@ SourceName read_alembic(std::string_view content, const SourceMigration& named) 
     if (!value->second) return {std::nullopt, std::string("`") + parent + "` is not a literal"};
     for (const auto& id : *value->second) migration.parents.push_back(id);
   }
+  // Labels only name the revision: one Alembic can still load when they are no literal (a
+  // reference to them then stays unresolved, shown as missing).
+  if (const auto labels = assignments.values.find("branch_labels");
+      labels != assignments.values.end() && labels->second)
+    migration.aliases = *labels->second;
   return {migration, ""};
 }
 
@@ -206,6 +213,9 @@ std::vector<AppliedMigration> alembic_applied(const std::vector<SourceMigration>
                                               const std::vector<AppliedMigration>& heads) {
   std::map<std::string, const SourceMigration*> by_id;
   for (const auto& migration : sources) by_id.emplace(migration.identity, &migration);
+  // A label never hides a revision id (Alembic refuses a label equal to an id).
+  for (const auto& migration : sources)
+    for (const auto& label : migration.aliases) by_id.emplace(label, &migration);
   std::vector<std::string> stack;
   for (const auto& head : heads) {
     if (head.version) stack.push_back(*head.version);
@@ -216,7 +226,10 @@ std::vector<AppliedMigration> alembic_applied(const std::vector<SourceMigration>
     stack.pop_back();
     if (!applied.insert(id).second) continue;
     if (const auto found = by_id.find(id); found != by_id.end()) {
-      for (const auto& parent : found->second->parents) stack.push_back(parent);
+      for (const auto& parent : found->second->parents) {
+        const auto target = by_id.find(parent);
+        stack.push_back(target == by_id.end() ? parent : target->second->identity);
+      }
     }
   }
   std::vector<AppliedMigration> rows;

@@ -22,6 +22,8 @@ struct SourceMigration {
   std::string description;
   // The migrations this one follows in a graph (Alembic's down_revision and depends_on).
   std::vector<std::string> parents{};
+  // Other names a parent reference may use for this one (Alembic's branch_labels).
+  std::vector<std::string> aliases{};
 };
 
 // The outcome of reading one file name: a migration, not a migration at all (README.md, a

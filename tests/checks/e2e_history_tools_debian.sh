@@ -4,7 +4,10 @@
 # least-privilege role, and every tool's series are asserted; then each rolls back and the
 # rollbacks are asserted (Sqitch's recorded revert, Django's and Rails' deleted rows seen as the
 # current version moving back; Alembic cannot tell, so it exports no rollback series). Sqitch's,
-# Django's and Rails' tables are paired with their files: pending as the tools' status says.
+# Django's, Rails' and Alembic's tables are paired with their files: pending as the tools' status
+# says (Alembic: every revision `alembic history` lists that is not below a head `alembic current`
+# prints), again after the rollbacks and after a new Alembic script that depends_on the other
+# branch by its label is added, then upgraded to. Alembic records no checksum: no drift half.
 check_name=debian
 source "$(dirname "${BASH_SOURCE[0]}")/lib/history_tools.bash"
 python=/usr/bin/python3  # Debian's, where python3-alembic and python3-django live
@@ -36,7 +39,49 @@ sqitch_run deploy --to orders || fail "sqitch deploy failed"
 if sqitch_run deploy >"$work/sqitch.err" 2>&1; then fail "sqitch deployed the broken change"; fi
 
 export ALEMBIC_URL="postgresql://postgres@127.0.0.1:$PGPORT/$db"
-alembic() { $python -m alembic -c "$tools_dir/alembic/alembic.ini" "$@"; }
+# A copy of the scripts (script_location is the ini's directory): the check adds one later.
+cp -R "$tools_dir/alembic" "$work/alembic"
+alembic() { $python -m alembic -c "$work/alembic/alembic.ini" "$@"; }
+# Alembic's own view, from its revision map: every revision (`history`), the recorded heads
+# (`current`), and the pending ones: every revision not below a current head (`history -r base:H`);
+# `alembic check` (1.9+) compares models, not scripts: no command lists pending revisions itself.
+alembic_revisions() { alembic history --verbose "$@" | sed -n 's/^Rev: \([0-9a-f]*\).*/\1/p' | sort -u; }
+alembic_current() { alembic current | grep -oE '^[0-9a-f]+' | sort | xargs; }
+alembic_pending() {  # CURRENT-HEADS
+  local head applied=""
+  for head in $1; do applied+=" $(alembic_revisions -r "base:$head" | xargs)"; done
+  # shellcheck disable=SC2086  # one id per word
+  comm -23 <(alembic_revisions) <(printf '%s\n' $applied | sort -u) | xargs
+}
+# The exporter's recorded heads and its migrations in a state, same form.
+exporter_heads() {
+  grep "^migration_current_version_info{$al," "$work/metrics" | sed 's/.*version="\([^"]*\)".*/\1/' | sort | xargs
+}
+exporter_state() {  # LABELS STATE
+  grep "^migration_source_info{$1,state=\"$2\"" "$work/metrics" \
+    | sed 's/.*migration="\([^"]*\)".*/\1/' | sort | xargs
+}
+# The exporter's pending equal Alembic's; its heads are the recorded ones, which `alembic current`
+# prints, plus the heads of branches reached only through depends_on (applied: never pending).
+alembic_agrees() {  # WHEN
+  local pending head  # current stays set for the caller
+  current=$(alembic_current)
+  pending=$(alembic_pending "$current")
+  [ "$(exporter_state "$al" pending)" = "$pending" ] \
+    || fail "alembic $1: exporter pending '$(exporter_state "$al" pending)', alembic '$pending'"
+  expect_metric "$work/metrics" "migration_pending{$al}" "$(wc -w <<<"$pending")"
+  [ "$(exporter_heads)" = "$(sql "SELECT string_agg(version_num, ' ' ORDER BY version_num) FROM alembic_version")" ] \
+    || fail "alembic $1: exporter heads '$(exporter_heads)' are not alembic_version's"
+  for head in $(exporter_heads); do
+    grep -qw "$head" <<<"$current" || fail "alembic $1: head $head is not in alembic current '$current'"
+  done
+  for head in $current; do
+    ! grep -qw "$head" <<<"$pending" || fail "alembic $1: current $head is pending"
+  done
+  expect_metric "$work/metrics" "migration_missing_source{$al}" 0
+  expect_metric "$work/metrics" "migration_source_up{$al}" 1
+  pass "alembic $1: pending ($pending) and heads ($(exporter_heads)) as alembic history/current ($current) say"
+}
 alembic upgrade b2b2b2b2b2b2 || fail "alembic upgrade failed"
 if alembic upgrade c3c3c3c3c3c3 >"$work/alembic.err" 2>&1; then fail "alembic ran the broken revision"; fi
 alembic upgrade d4d4d4d4d4d4 || fail "alembic upgrade of the second branch failed"
@@ -57,7 +102,8 @@ cat >"$work/exporter.toml" <<TOML
 [collectors.history]
 sources = [{ tool = "sqitch", schema = "sqitch", table = "events", path = "$work/sqitch" },
            { tool = "django", path = "$tools_dir/django" },
-           { tool = "rails", path = "$tools_dir/rails/migrate" }]
+           { tool = "rails", path = "$tools_dir/rails/migrate" },
+           { tool = "alembic", path = "$work/alembic/versions" }]
 TOML
 start_exporter --config.file="$work/exporter.toml"
 scrape
@@ -89,6 +135,10 @@ expect_metric "$work/metrics" "migration_current_version_info{$al,version=\"b2b2
 expect_metric "$work/metrics" "migration_current_version_info{$al,version=\"d4d4d4d4d4d4\",description=\"\"}" 1
 [ "$(count_series migration_current_version_info "$al")" = 2 ] || fail "alembic: expected exactly 2 heads"
 pass "alembic: one current version per head (2)"
+expect_metric "$work/metrics" "migration_source_files{$al}" 4
+alembic_agrees "with two heads"
+[ "$(exporter_heads)" = "$current" ] || fail "alembic: exporter heads '$(exporter_heads)', alembic current '$current'"
+expect_metric "$work/metrics" "migration_source_info{$al,state=\"pending\",migration=\"c3c3c3c3c3c3\"}" 1
 for family in migration_applied migration_failed migration_rollbacks migration_last_applied_timestamp_seconds; do
   expect_absent "$family{$al}"
 done
@@ -142,6 +192,31 @@ expect_metric "$work/metrics" "migration_pending{$rb}" "$(rails pending)"
 [ "$(count_series migration_current_version_info "$al")" = 1 ] || fail "alembic: one head after the downgrade"
 expect_metric "$work/metrics" "migration_current_version_info{$al,version=\"b2b2b2b2b2b2\",description=\"\"}" 1
 expect_absent "migration_rollbacks{$al}"
+alembic_agrees "after the downgrade"
+# A new script on top of the main line that also depends on the reports branch by its label:
+# pending; once upgraded to, Alembic applies the branch too, and nothing is pending but c3.
+cat >"$work/alembic/versions/e5_summary.py" <<'PY'
+"""summary: needs reports"""
+from alembic import op
+
+revision = "e5e5e5e5e5e5"
+down_revision = "b2b2b2b2b2b2"
+branch_labels = None
+depends_on = "reports"
+
+
+def upgrade():
+    op.execute("CREATE VIEW alembic_summary AS SELECT count(*) FROM alembic_reports")
+
+
+def downgrade():
+    op.execute("DROP VIEW alembic_summary")
+PY
+wait_for "migration_source_files{$al}" 5
+alembic_agrees "with a new script"
+alembic upgrade e5e5e5e5e5e5 || fail "alembic upgrade to the new script failed"
+wait_for "migration_pending{$al}" 1
+alembic_agrees "after upgrading to a script with depends_on"
 # After the revert: orders is pending again, broken still failed; both as sqitch status says.
 [ "$(exporter_undeployed)" = "$(sqitch_undeployed)" ] \
   || fail "sqitch after revert: exporter '$(exporter_undeployed)', sqitch status '$(sqitch_undeployed)'"

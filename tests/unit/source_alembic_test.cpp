@@ -127,6 +127,34 @@ TEST(AlembicGraph, EveryAncestorOfARecordedHeadIsApplied) {
   EXPECT_EQ(result.pending.size(), 8U);
 }
 
+TEST(AlembicGraph, ADependencyByBranchLabelResolvesToTheLabelledRevision) {
+  // As the real Alembic 1.8 recorded it (tests/checks/e2e_history_tools_debian.sh): e5 follows b2
+  // and depends_on "reports", the label d4 declares; after `alembic upgrade e5` alembic_version
+  // holds only e5, and d4 counts as applied, no "reports" script missing.
+  const auto d4 = revision(
+      "revision = \"d4\"\ndown_revision = \"a1\"\nbranch_labels = (\"reports\",)\n"
+      "depends_on = None\n");
+  EXPECT_EQ(d4.aliases, std::vector<std::string>{"reports"});
+  const auto e5 = revision(
+      "revision = \"e5\"\ndown_revision = \"b2\"\nbranch_labels = None\n"
+      "depends_on = \"reports\"\n");
+  EXPECT_TRUE(e5.aliases.empty());
+  mexp::SourceSnapshot sources;
+  sources.up = true;
+  sources.files = {file_of("a1", {}), file_of("b2", {"a1"}), file_of("c3", {"b2"}),
+                   file_of("d4", {"a1"}), file_of("e5", e5.parents)};
+  sources.files[3].migration.aliases = d4.aliases;
+  auto result = mexp::compare_migrations(alembic(), sources, {head("e5")});
+  EXPECT_EQ(result.pending, std::vector<std::string>{"c3"});
+  EXPECT_TRUE(result.missing_source.empty());
+  // A label no script declares stays a reference to nothing: missing, as before.
+  sources.files[3].migration.aliases.clear();
+  result = mexp::compare_migrations(alembic(), sources, {head("e5")});
+  EXPECT_EQ(result.missing_source, std::vector<std::string>{"reports"});
+  // A non-literal branch_labels does not reject the script (Alembic loads it).
+  EXPECT_EQ(revision("revision = 'x'\nbranch_labels = LABELS\n").identity, "x");
+}
+
 TEST(AlembicScan, ScriptsAreReadOnceUntilTheyChange) {
   char pattern[] = "/tmp/me_alembic_scan_XXXXXX";
   ASSERT_NE(::mkdtemp(pattern), nullptr);

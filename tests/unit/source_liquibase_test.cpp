@@ -81,7 +81,7 @@ TEST_F(LiquibaseTree, ChangesetsAreRecordedAsLiquibaseRecordsThemInItsOrder) {
       {"db/changelog/master.xml::1::alice", "9:4a8eb411eeaf67f594dec442b49cf768"},
       {"db/changelog/sql/a.sql::a1::carol", "9:dfce0013934c6dc62a9a256c47851ba2"},
       {"db/changelog/sql/a.sql::a2::carol", "9:68d09b7220c19fa63b0281026cddfac1"},
-      {"db/changelog/b.yaml::b1::dave", std::nullopt},  // 9:97eefa43…: YAML is not checksummed
+      {"db/changelog/b.yaml::b1::dave", "9:97eefa43dea024ac8faf8da16ff6bb45"},
       {"db/changelog/more/001-c.sql::c1::erin", "9:8a943e1a72711c8373271a7ff6c93ce0"},
       {"db/changelog/more/002-d.xml::d1::frank", "9:0efe6cd421164ddef3784060812f0515"},
       {"custom/path.xml::logical::bob", "9:d40d90d36221bc7ea453195b43041edc"}};
@@ -166,4 +166,76 @@ TEST(LiquibaseHistory, RowsMatchChangesetsCaseInsensitivelyByFileIdAndAuthor) {
   EXPECT_EQ(result.pending, (std::vector<std::string>{"db/a.xml::3::alice"}));
   EXPECT_EQ(result.missing_source, (std::vector<std::string>{"db/a.xml::2::alice"}));
   EXPECT_TRUE(result.checksum_mismatch.empty());
+}
+
+TEST(LiquibaseYaml, SqlChangesAreChecksummedAsLiquibaseRecordedThem) {
+  // Each changeset and the md5sum Liquibase 4.28.1 wrote for it (databasechangelog, PostgreSQL,
+  // while this reader was written): plain, literal, folded, double- and single-quoted scalars,
+  // two changes with attributes and a rollback, a multi-line plain scalar.
+  const auto changelog = mexp::parse_liquibase_yaml(
+      "databaseChangeLog:\n"
+      "  - changeSet:\n      id: plain\n      author: p\n      changes:\n        - sql:\n"
+      "            sql: CREATE TABLE p1 (id int)\n"
+      "  - changeSet:\n      id: literal\n      author: p\n      changes:\n        - sql:\n"
+      "            splitStatements: false\n            sql: |\n              CREATE TABLE p2 (\n"
+      "                id int\n              );\n"
+      "  - changeSet:\n      id: folded\n      author: p\n      changes:\n        - sql:\n"
+      "            sql: >-\n              CREATE TABLE p3\n              (id int);\n"
+      "  - changeSet:\n      id: dquoted\n      author: p\n      changes:\n        - sql:\n"
+      "            sql: \"CREATE TABLE \\\"p4\\\" (note text DEFAULT 'a\\\\b')\"\n"
+      "  - changeSet:\n      id: squoted\n      author: p\n      changes:\n        - sql:\n"
+      "            sql: 'CREATE TABLE p5 (note text DEFAULT ''x'')'\n"
+      "  - changeSet:\n      id: two\n      author: p\n      comment: two changes\n"
+      "      changes:\n        - sql:\n            sql: CREATE TABLE p6 (id int)\n"
+      "        - sql:\n            stripComments: true\n"
+      "            sql: CREATE TABLE p7 (id int) -- trailing\n"
+      "      rollback:\n        - sql:\n            sql: DROP TABLE p6\n"
+      "  - changeSet:\n      id: multiline-plain\n      author: p\n      changes:\n"
+      "        - sql:\n            sql: CREATE TABLE p9\n              (id int)  # a comment\n"
+      "  - changeSet:\n      id: typed\n      author: p\n      changes:\n"
+      "        - createTable:\n            tableName: p8\n");
+  ASSERT_TRUE(changelog.error.empty()) << changelog.error;
+  const std::vector<std::pair<std::string, std::optional<std::string>>> recorded = {
+      {"plain", "9:a51ec5ec7f6b2097366851ec3d009845"},
+      {"literal", "9:a97ac7826ab0a2c2c0083865979d2a6e"},
+      {"folded", "9:88f25824df6077ead3711589909a8837"},
+      {"dquoted", "9:bc852c3200e1a53cde04c7a0d95d02eb"},
+      {"squoted", "9:a4966b673731664b833c25a10189792b"},
+      {"two", "9:c6ca8ee458384dce2fbcbdbe18b57d78"},
+      {"multiline-plain", "9:be11ae54eca5526d6eae02d067768dcd"},
+      {"typed", std::nullopt}};  // 9:89654375…: createTable is not checksummed here
+  ASSERT_EQ(changelog.items.size(), recorded.size());
+  for (std::size_t i = 0; i < recorded.size(); ++i) {
+    const auto& changeset = std::get<mexp::LiquibaseChangeSet>(changelog.items[i]);
+    EXPECT_EQ(changeset.id, recorded[i].first);
+    EXPECT_EQ(changeset.checksum, recorded[i].second) << changeset.id;
+  }
+  // In a block scalar a '#' line is SQL, not a YAML comment; after a plain one it is a comment.
+  const auto hashes = mexp::parse_liquibase_yaml(
+      "databaseChangeLog:\n  - changeSet:\n      id: h\n      author: p\n      changes:\n"
+      "        - sql:\n            sql: |\n              SELECT 1\n              # kept\n"
+      "        - sql:\n            sql: SELECT 2\n            # dropped\n");
+  ASSERT_EQ(hashes.items.size(), 1U);
+  EXPECT_EQ(std::get<mexp::LiquibaseChangeSet>(hashes.items[0]).checksum,
+            mexp::liquibase_sql_checksum({"SELECT 1\n# kept\n", "SELECT 2"}));
+}
+
+TEST(LiquibaseYaml, WhatIsNotReproducedHasNoChecksumAndValidCheckSumIsRead) {
+  const auto changelog = mexp::parse_liquibase_yaml(
+      "databaseChangeLog:\n"
+      "  - changeSet:\n      id: dbms\n      author: p\n      changes:\n        - sql:\n"
+      "            dbms: postgresql\n            sql: SELECT 1\n"
+      "  - changeSet:\n      id: param\n      author: p\n      changes:\n        - sql:\n"
+      "            sql: SELECT '${x}'\n"
+      "  - changeSet:\n      id: escape\n      author: p\n      changes:\n        - sql:\n"
+      "            sql: \"SELECT '\\u00e9'\"\n"
+      "  - changeSet:\n      id: valid\n      author: p\n      validCheckSum:\n"
+      "        - 9:abc\n        - ANY\n      changes:\n        - sql:\n"
+      "            sql: \"SELECT\n              1\"\n");
+  ASSERT_EQ(changelog.items.size(), 4U);
+  for (std::size_t i = 0; i < 3; ++i)
+    EXPECT_EQ(std::get<mexp::LiquibaseChangeSet>(changelog.items[i]).checksum, std::nullopt) << i;
+  const auto& valid = std::get<mexp::LiquibaseChangeSet>(changelog.items[3]);
+  EXPECT_EQ(valid.valid_checksums, (std::vector<std::string>{"9:abc", "ANY"}));
+  EXPECT_EQ(valid.checksum, mexp::liquibase_sql_checksum({"SELECT 1"}));
 }
