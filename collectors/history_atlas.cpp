@@ -33,7 +33,8 @@ const bool registered = register_history_tool({
         "NULL::text AS installed_by, executed_at AS applied_at, "
         "execution_time / 1e9::float8 AS duration_seconds, NOT " +
         kFailed + " AS success, row_number() OVER (ORDER BY executed_at, version) AS ordinal " +
-        "FROM {table}",
+        // Atlas keeps its revisions table's identity in a row of its own: not a migration.
+        "FROM {table} WHERE version <> '.atlas_cloud_identifier'",
     .records_history = true,
     .records_duration = true,
     .records_failures = true,

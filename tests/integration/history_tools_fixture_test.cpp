@@ -166,6 +166,9 @@ TEST(HistoryAtlas, NanosecondDurationsPartialAppliesAndBaselines) {
       "INSERT INTO atlas_schema_revisions.atlas_schema_revisions (version, description, type, "
       "applied, total, executed_at, execution_time, error, error_stmt, hash, operator_version) "
       "VALUES "
+      // Atlas's own identity row: not a migration, whatever its type.
+      "('.atlas_cloud_identifier', 'f0e1d2c3', 2, 0, 0, '2026-01-01 00:00:00Z', 0, NULL, NULL, "
+      "'', 'v0'),"
       "('20260101000000', 'baseline', 1, 0, 0, '2026-01-01 00:00:00Z', 0, NULL, NULL, 'h0', 'v0'),"
       "('20260101000100', 'create_users', 2, 3, 3, '2026-01-01 00:01:00Z', 1500000000, NULL, "
       "NULL, 'h1', 'v0'),"
