@@ -141,6 +141,7 @@ t=$(labels graphile-migrate graphile_migrate migrations)
 wait_for "migration_checksum_mismatch{$t}" 1
 expect_metric "$work/metrics" "migration_source_info{$t,state=\"checksum_mismatch\",migration=\"000001.sql\"}" 1
 expect_metric "$work/metrics" "migration_pending{$t}" 0
+expect_metric "$work/metrics" "migration_source_problem_files{$t}" 1  # 000002: its chain link broke
 if graphile migrate >>"$work/graphile.log"; then fail "graphile-migrate migrated over an edited applied migration"; fi
 grep -q "doesn't match '000002.sql''s expected previous hash" "$work/graphile.log" \
   || fail "graphile-migrate did not refuse on the broken chain (see $work/graphile.log)"
