@@ -12,9 +12,12 @@
 // to run a file whose header disagrees with its body, unless `--! AllowInvalidHash` is set: the
 // recorded hash is compared with the hash the body gives (the header's, with AllowInvalidHash), and
 // a header that disagrees is reported as a problem of the file, as graphile-migrate rejects it.
+// Across files, each `--! Previous:` must be the hash of the file before it in name order (the
+// first's "-"), or graphile-migrate refuses every command: a broken link is a problem of the file.
 #include <algorithm>
 
 #include "sources/checksums.h"
+#include "sources/source_scan.h"
 #include "sources/source_tool.h"
 
 namespace mexp {
@@ -128,6 +131,9 @@ SourceName read_graphile_migrate(std::string_view content, const SourceMigration
       (*previous == "-" ? std::string() : std::string(*previous)) + "\n" + std::string(trim(body));
   const std::string hash = "sha1:" + sha1_hex(std::string(trim(chained)) + "\n");
   SourceName result{named, ""};
+  // The hash this file says precedes it, for check_chain (none: the first migration).
+  result.migration->parents.clear();
+  if (*previous != "-") result.migration->parents.emplace_back(*previous);
   result.checksum = allow_invalid ? std::string(*declared) : hash;
   if (!allow_invalid && hash != *declared) {
     result.problem = "its --! Hash header is not the hash of its body (" + hash +
@@ -136,11 +142,40 @@ SourceName read_graphile_migrate(std::string_view content, const SourceMigration
   return result;
 }
 
+// graphile-migrate links the committed files in name order before any command (getAllMigrations):
+// each one's `--! Previous:` must be the hash of the file before it, and the first one's "-"; a
+// broken link makes every command (status, migrate) fail. Only the files after a file already
+// refused are left unchecked, since its hash is not known to be the one graphile-migrate reads.
+void check_chain(std::vector<SourceFile>& files) {
+  std::vector<SourceFile*> order;
+  for (auto& file : files) order.push_back(&file);
+  std::stable_sort(order.begin(), order.end(), [](const SourceFile* a, const SourceFile* b) {
+    return a->migration.identity < b->migration.identity;
+  });
+  const SourceFile* before = nullptr;
+  for (auto* file : order) {
+    const std::string declared =
+        file->migration.parents.empty() ? "-" : file->migration.parents.front();
+    const bool unknown = before != nullptr && (!before->problem.empty() || !before->checksum);
+    const std::string expected = before == nullptr ? "-" : before->checksum.value_or("");
+    if (!unknown && file->problem.empty() && declared != expected) {
+      file->problem = before == nullptr
+                          ? "it is the first migration but its --! Previous header is " + declared +
+                                ", not -: graphile-migrate refuses every command"
+                          : "its --! Previous header is " + declared + ", not the hash of " +
+                                before->path + " (" + expected +
+                                "): graphile-migrate refuses every command";
+    }
+    before = file;
+  }
+}
+
 const bool registered = register_source_tool({
     .name = "graphile-migrate",
     .checksum = SourceChecksum::none,
     .parse = parse_graphile_migrate,
     .read_content = read_graphile_migrate,
+    .check_sequence = check_chain,
     .compare_versions = compare_as_text,
     .applied_sql = "SELECT 'apply', filename, ''::text, ''::text, filename, hash, true, "
                    "row_number() OVER (ORDER BY date, filename) FROM {table}",

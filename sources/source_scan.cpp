@@ -48,6 +48,7 @@ SourceSnapshot SourceScanner::scan(const std::string& root, const SourceTool& to
   std::stable_sort(walk.snapshot.files.begin(), walk.snapshot.files.end(),
                    [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
   if (!tool.read_changelog && tool.plan_file.empty()) report_duplicates(walk.snapshot, tool);
+  if (walk.snapshot.up && tool.check_sequence) tool.check_sequence(walk.snapshot.files);
   std::sort(walk.snapshot.malformed.begin(), walk.snapshot.malformed.end());
   // Files gone from the source leave the cache; on a failed walk the old digests stay for the next.
   if (walk.snapshot.up) {

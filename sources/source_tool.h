@@ -82,6 +82,7 @@ struct ChangelogRead {
   std::string error;  // non-empty: the tool could not read the changelog (a missing include)
 };
 class ChangelogFiles;
+struct SourceFile;
 
 // What the tool does with two files of one migration (one kind, one identity). Most refuse the
 // source (golang-migrate, goose, Flyway, Confiture's duplicate-version check, Graphile Migrate's
@@ -128,6 +129,10 @@ struct SourceTool {
   std::function<ChainedChecksums(const std::vector<SourceContent>& files,
                                  const std::optional<std::string>& integrity)>
       chain_checksums{};
+  // Tools whose files name the one before them (Graphile Migrate's `--! Previous:` hash): called
+  // with the files of a complete scan, sorted by path, to set `problem` on those the tool refuses
+  // for what the files before them hold (each file alone is checked by read_content).
+  std::function<void(std::vector<SourceFile>& files)> check_sequence{};
   // <0, 0, >0 as the tool orders two versions.
   std::function<int(std::string_view, std::string_view)> compare_versions{};
   // Reads `{table}` (the quoted history table) into the AppliedMigration columns, in order:

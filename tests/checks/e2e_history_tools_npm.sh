@@ -6,6 +6,7 @@
 # that can goes down one step and the rollback seen as the current version moving back is asserted.
 # dbmate's and Knex's tables are paired with their migration files: the exporter's pending count
 # equals `dbmate status`'s and `knex migrate:list`'s, after the failed run and after the rollback.
+# The other npm tools' pending sets and drift: e2e_history_tools_npm_sources.sh.
 check_name=npm
 source "$(dirname "${BASH_SOURCE[0]}")/lib/history_tools.bash"
 bin="$tools_dir/node_modules/.bin"

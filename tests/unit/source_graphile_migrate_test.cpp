@@ -2,9 +2,13 @@
 // headers read as graphile-migrate reads them, and the hash it records, "sha1:" + the SHA-1 of the
 // previous hash, a newline and the trimmed body (expected values from `printf … | sha1sum`).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <string>
 
+#include "sources/source_scan.h"
 #include "sources/source_tool.h"
 
 namespace {
@@ -93,4 +97,51 @@ TEST(GraphileMigrateHash, FilesGraphileMigrateRejectsAreMalformed) {
     EXPECT_FALSE(result.migration) << bad;
     EXPECT_FALSE(result.malformed.empty()) << bad;
   }
+}
+
+// graphile-migrate links the files before any command: a `--! Previous:` that is not the hash of
+// the file before it makes status and migrate fail ("Previous migration with hash … doesn't
+// match"), so the file is a problem file, as is a first file that names a previous one.
+TEST(GraphileMigrateChain, APreviousHeaderThatIsNotTheHashBeforeItIsAProblem) {
+  char pattern[] = "/tmp/me_graphile_chain_XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::filesystem::path dir = pattern;
+  std::filesystem::create_directory(dir / "committed");
+  const auto write = [&](const std::string& name, const std::string& content) {
+    std::ofstream(dir / "committed" / name, std::ios::binary) << content;
+  };
+  // printf 'sha1:02f2…4361\nCREATE TABLE c (id int);\n' | sha1sum
+  const std::string hash3 = "sha1:7e4bf593d35ddacd6713c8c8e6369077d727fd52";
+  write("000001-a.sql", committed("-", kHash1, "CREATE TABLE a (id int);\n"));
+  write("000002-b.sql", committed(kHash1, kHash2, "CREATE TABLE b (id int);\n"));
+  write("000003.sql", committed(kHash2, hash3, "CREATE TABLE c (id int);\n"));
+  mexp::SourceScanner scanner;
+  auto snapshot = scanner.scan(dir.string(), graphile(), {});
+  ASSERT_TRUE(snapshot.up) << snapshot.error;
+  ASSERT_EQ(snapshot.files.size(), 3U);
+  for (const auto& file : snapshot.files) EXPECT_TRUE(file.problem.empty()) << file.problem;
+
+  // 000001 edited and re-hashed (its own header agrees): 000002 no longer follows it.
+  // printf 'CREATE TABLE a (id bigint);\n' | sha1sum
+  write("000001-a.sql", committed("-", "sha1:521bc9a8e4011db52a150bd19dcb7ed3f500b0d6",
+                                  "CREATE TABLE a (id bigint);\n"));
+  snapshot = scanner.scan(dir.string(), graphile(), {});
+  ASSERT_EQ(snapshot.files.size(), 3U);
+  EXPECT_TRUE(snapshot.files[0].problem.empty()) << snapshot.files[0].problem;
+  EXPECT_NE(snapshot.files[1].problem.find("not the hash of committed/000001-a.sql"),
+            std::string::npos)
+      << snapshot.files[1].problem;
+  EXPECT_EQ(snapshot.files[1].checksum, kHash2);  // still its own hash: no drift of its own
+  EXPECT_TRUE(snapshot.files[2].problem.empty()) << snapshot.files[2].problem;
+
+  // A first file that names a previous one; and one after a refused file is not judged.
+  // printf 'sha1:02f2…4361\nCREATE TABLE a (id int);\n' | sha1sum
+  write("000001-a.sql", committed(kHash2, "sha1:591a0921be1fdc313bddc56205987723af16868d",
+                                  "CREATE TABLE a (id int);\n"));
+  snapshot = scanner.scan(dir.string(), graphile(), {});
+  ASSERT_EQ(snapshot.files.size(), 3U);
+  EXPECT_NE(snapshot.files[0].problem.find("first migration"), std::string::npos)
+      << snapshot.files[0].problem;
+  EXPECT_TRUE(snapshot.files[1].problem.empty()) << snapshot.files[1].problem;
+  std::filesystem::remove_all(dir);
 }
