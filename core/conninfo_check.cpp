@@ -60,10 +60,28 @@ std::optional<std::string> conninfo_problem(const std::string& conninfo) {
   }
   if (error != nullptr) PQfreemem(error);
   if (options == nullptr) return problem;
+  // "host= password=x": after '=' libpq skips white space, so an empty value takes the next
+  // setting as its text, and the host would be shown (logs, names) as "password=x". A value that
+  // starts with a connection keyword and '=' is that mistake; it is refused.
+  const auto swallowed_a_setting = [&](std::string_view value) {
+    const auto equals = value.find('=');
+    if (uri || equals == std::string_view::npos) return false;
+    for (auto* other = options; other->keyword != nullptr; ++other) {
+      if (value.substr(0, equals) == other->keyword) return true;
+    }
+    return false;
+  };
   for (auto* option = options; option->keyword != nullptr && !problem; ++option) {
     if (option->val == nullptr) continue;
     const std::string_view keyword = option->keyword;
     const std::string_view value = option->val;
+    if (keyword != "password" && swallowed_a_setting(value)) {
+      problem = "the value of " + std::string(keyword) +
+                " is empty and libpq would read the next setting as its value (write an empty "
+                "value as " +
+                std::string(keyword) + "='')";
+      continue;
+    }
     // "postgresql://u:pa/ss@host/db" parses as host u, port "pa", database "ss@host/db": the
     // password would then be shown as a port or a database name. Both are refused.
     if (keyword == "port" && value.find_first_not_of("0123456789,") != std::string_view::npos) {

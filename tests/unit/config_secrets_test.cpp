@@ -59,6 +59,26 @@ TEST(ConninfoProblem, AnUnescapedPercentInAUriPasswordIsNamedNotQuoted) {
   EXPECT_FALSE(mexp::conninfo_problem("postgresql://u:p%25x@h1:5432,h2:5433/db"));
 }
 
+// Found by the dsn fuzzer: libpq reads "host= password=x" as the host "password=x", which the
+// exporter would then show in its logs and target names.
+TEST(ConninfoProblem, AnEmptyValueThatWouldSwallowThePasswordIsRefusedWithoutQuotingIt) {
+  for (const char* bad : {" host= password=S3cr3t", "host=h user= password=S3cr3t",
+                          "dbname=\t password=S3cr3t port=5432"}) {
+    const auto problem = mexp::conninfo_problem(bad);
+    ASSERT_TRUE(problem) << bad;
+    EXPECT_EQ(problem->find("S3cr3t"), std::string::npos) << *problem;
+    EXPECT_NE(problem->find("is empty"), std::string::npos) << *problem;
+    EXPECT_EQ(mexp::describe_conninfo(bad), "(a DSN that cannot be parsed)");
+  }
+  EXPECT_EQ(*mexp::conninfo_problem("host= password=S3cr3t"),
+            "the value of host is empty and libpq would read the next setting as its value (write "
+            "an empty value as host='')");
+  // Quoted empty values, and '=' inside a value that is not a setting, still parse.
+  EXPECT_FALSE(mexp::conninfo_problem("host='' password=S3cr3t"));
+  EXPECT_FALSE(mexp::conninfo_problem("host=h options='-c search_path=app' password=S3cr3t"));
+  EXPECT_FALSE(mexp::conninfo_problem("host=h password=user=S3cr3t"));
+}
+
 TEST(ConninfoProblem, AnUnparsableDsnIsDescribedAsSuchNotAsLibpqDefaults) {
   const auto description = mexp::describe_conninfo("postgresql://u:S3cr3t%zz9@db.internal/db");
   EXPECT_EQ(description, "(a DSN that cannot be parsed)");
