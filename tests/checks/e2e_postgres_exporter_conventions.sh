@@ -88,8 +88,12 @@ pass "--web.listen-address twice: both answer; --web.telemetry-path moves the me
 
 "$ME_BIN" --poll.interval=1s --check-config >"$work/check.out"
 "$ME_BIN" --check-config >"$work/check-default.out"
-grep -q '    locks every 1s' "$work/check.out" || { cat "$work/check.out"; fail "--poll.interval=1s left locks at its own default"; }
-grep -q '    locks every 5s' "$work/check-default.out" || fail "without --poll.interval locks keeps 5s"
+grep -q '    migration_progress every 1s' "$work/check.out" ||
+  { cat "$work/check.out"; fail "--poll.interval=1s left migration_progress at its own default"; }
+grep -q '    locks every 1s' "$work/check.out" || { cat "$work/check.out"; fail "--poll.interval=1s left locks at 15s"; }
+grep -q '    migration_progress every 5s' "$work/check-default.out" ||
+  fail "without --poll.interval migration_progress keeps 5s"
+grep -q '    locks every 15s' "$work/check-default.out" || fail "without --poll.interval locks polls every 15s"
 grep -q '    history every 15s' "$work/check-default.out" || fail "without --poll.interval history polls every 15s"
 pass "--poll.interval is the default of every collector, the live ones included"
 
