@@ -92,6 +92,13 @@ prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb"
 pids+=($!)
 (wait_http "http://127.0.0.1:$prom_port/-/ready" 200 30) || { show_logs; exit 1; }
 
+# The checkpoint counters must be in Prometheus before the CHECKPOINTs below: a rate needs two
+# samples around an increase (on a loaded machine the first scrapes came after both, once).
+for _ in $(seq 1 30); do
+  curl -sf "http://127.0.0.1:$prom_port/api/v1/query" --data-urlencode \
+    'query=pg_stat_bgwriter_checkpoints_req_total' | grep -q '"value"' && break
+  sleep 1
+done
 # Work in the application database, and requested checkpoints, while Prometheus collects the
 # samples its rates need.
 for i in $(seq 1 8); do
