@@ -64,4 +64,13 @@ const std::vector<double>* RankedRelations::sizes_of(const std::string& oid) con
   return found == sizes_.end() ? nullptr : &found->second;
 }
 
+void rank_relations(PgSession& session, std::string_view ranking_sql, const RelationScope& scope,
+                    RankedRelations& ranked, RankedRelations::Clock::time_point now) {
+  const auto result = session.query(ranking_sql, relation_scope_params(scope));
+  std::vector<std::string> oids;
+  oids.reserve(static_cast<std::size_t>(result.rows()));
+  for (int row = 0; row < result.rows(); ++row) oids.emplace_back(result.text(row, 0));
+  ranked.ranked(std::move(oids), result.rows() > 0 ? result.number(0, 1) : 0, now);
+}
+
 }  // namespace mexp

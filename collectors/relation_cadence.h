@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "collectors/relation_scope.h"
 #include "core/collector_options.h"
+#include "core/pg_session.h"
 
 namespace mexp {
 
@@ -73,6 +75,11 @@ class RankedRelations {
   double skipped_locked_ = 0;
   std::map<std::string, std::vector<double>> sizes_;
 };
+
+// Runs a ranking statement (scope parameters $1..$5; rows of oid and the matched count, in rank
+// order) and keeps its result in `ranked`.
+void rank_relations(PgSession& session, std::string_view ranking_sql, const RelationScope& scope,
+                    RankedRelations& ranked, RankedRelations::Clock::time_point now);
 
 // One RankedRelations per database a collector visits, made on first use.
 class RankedRelationsByDatabase {

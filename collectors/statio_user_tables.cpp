@@ -97,7 +97,7 @@ class StatioUserTablesCollector final : public Collector {
         context,
         [&](PgSession& session, const Labels& base) {
           auto& ranked = ranked_.of(session.datname());
-          if (ranked.needs_ranking(now)) rank(session, ranked, now);
+          if (ranked.needs_ranking(now)) rank_relations(session, ranking_sql_, scope_, ranked, now);
           const auto result = session.query(kStatisticsSql, {ranked.oid_array()});
           for (int row = 0; row < result.rows(); ++row) {
             columns.add_row(result, row,
@@ -114,14 +114,6 @@ class StatioUserTablesCollector final : public Collector {
   }
 
  private:
-  void rank(PgSession& session, RankedRelations& ranked, RankedRelations::Clock::time_point now) {
-    const auto result = session.query(ranking_sql_, relation_scope_params(scope_));
-    std::vector<std::string> oids;
-    oids.reserve(static_cast<std::size_t>(result.rows()));
-    for (int row = 0; row < result.rows(); ++row) oids.emplace_back(result.text(row, 0));
-    ranked.ranked(std::move(oids), result.rows() > 0 ? result.number(0, 1) : 0, now);
-  }
-
   RelationScope scope_;
   std::string ranking_sql_;
   RankedRelationsByDatabase ranked_;
