@@ -53,6 +53,17 @@ double wal_position(TestDatabase& db) {
   return std::stod(db.exec("SELECT pg_wal_lsn_diff('" + inserted + "', '0/0')"));
 }
 
+// Waits until WAL is flushed up to `position` (bytes from 0/0), as wal_position waits for the
+// written position.
+void wait_for_flush(TestDatabase& db, double position) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::stod(db.exec("SELECT pg_wal_lsn_diff(pg_current_wal_flush_lsn(), '0/0')")) <
+         position) {
+    if (std::chrono::steady_clock::now() > deadline) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 }  // namespace
 
 TEST(ReplicationCollector, StalledLogicalSlotShowsInactiveAndGrowingLag) {
@@ -105,6 +116,9 @@ TEST(ReplicationCollector, StalledLogicalSlotShowsInactiveAndGrowingLag) {
   // The reader catches up: what it confirmed no longer counts as lag.
   // Other tests keep writing WAL meanwhile, so the lag is bracketed by the written position read
   // just before and just after the poll, measured from the position the reader confirmed.
+  // A logical reader decodes only flushed WAL, and the cluster commits asynchronously: until the
+  // WAL writer has flushed the application's commit, the reader would get none of its rows.
+  wait_for_flush(db, wal_after);
   const std::string decoded_inserts =
       db.exec("SELECT count(*) FROM pg_logical_slot_get_changes('" + slot +
               "', NULL, NULL) WHERE data LIKE 'table public.events: INSERT:%'");
