@@ -6,6 +6,28 @@
 namespace mexp {
 namespace {
 
+// The sessions part of the full statement: what a running migration's holder is (transaction,
+// client) and who waits behind whom. pg_stat_activity and pg_blocking_pids are the expensive part
+// of the statement, and they are only needed while some tool's lock is held.
+const std::string kSessionsAndWaiters =
+    "SELECT 'session', a.pid, a.backend_xid::text, host(a.client_addr), a.client_hostname,"
+    "  h.held, EXTRACT(EPOCH FROM now() - a.xact_start)::float8,"
+    "  EXTRACT(EPOCH FROM a.backend_start)::float8"
+    "  FROM pg_catalog.pg_stat_activity a JOIN this_database d ON a.datid = d.oid"
+    "  LEFT JOIN advisory_locks h ON h.pid = a.pid"
+    "  WHERE a.pid <> pg_catalog.pg_backend_pid() "
+    "UNION ALL "
+    "SELECT 'waiter', w.pid, array_to_string(pg_catalog.pg_blocking_pids(w.pid), ','), NULL,"
+    "  NULL, NULL,"
+    "  GREATEST(0, EXTRACT(EPOCH FROM now() - coalesce(w.waitstart, a.query_start, now())))"
+    "::float8, NULL"
+    "  FROM lock_rows w LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = w.pid"
+    "  WHERE NOT w.granted";
+
+// The probe's sessions part: advisory locks held here, by backend, and nothing else.
+const std::string kAdvisoryHolders =
+    "SELECT 'session', h.pid, NULL, NULL, NULL, h.held, NULL, 0::float8 FROM advisory_locks h";
+
 // Rows of the live statement (row_kind, pid, c1..c4, n1, n2):
 //   database  c1 = current_database(), c2 = hex SHA-256 of it (PostgreSQL 11+, else NULL)
 //   table     a table whose name a tool uses: c1 = schema, c2 = name, c3 = which of the columns
@@ -13,11 +35,12 @@ namespace {
 //             n1 = ACCESS EXCLUSIVE requests on it (granted or waiting), n2 = 1 if readable
 //   session   a backend connected to this database: c1 = backend_xid, c2 = client address,
 //             c3 = client host name, c4 = advisory locks it holds here ("classid:objid:objsubid",
-//             comma-joined), n1 = age of its open transaction in seconds, n2 = backend_start
+//             comma-joined), n1 = age of its open transaction in seconds, n2 = backend_start.
+//             With LiveDetail::locks only the backends holding advisory locks here, c4 alone.
 //   waiter    a backend anywhere waiting for a lock: c1 = pg_blocking_pids (comma-joined),
 //             n1 = seconds waited (from pg_locks.waitstart; before PostgreSQL 14 from the waiting
-//             statement's start, an upper bound)
-std::string live_statement(int server_version) {
+//             statement's start, an upper bound). LiveDetail::sessions only.
+std::string live_statement(int server_version, LiveDetail detail) {
   const std::string waitstart = server_version >= 140000 ? "l.waitstart" : "NULL::timestamptz";
   const std::string sha256 =
       server_version >= 110000
@@ -61,20 +84,8 @@ std::string live_statement(int server_version) {
          "  (SELECT count(*) FROM exclusive_locks e WHERE e.relation = t.oid)::float8,"
          "  CASE WHEN t.readable THEN 1 ELSE 0 END::float8"
          "  FROM candidate_tables t "
-         "UNION ALL "
-         "SELECT 'session', a.pid, a.backend_xid::text, host(a.client_addr), a.client_hostname,"
-         "  h.held, EXTRACT(EPOCH FROM now() - a.xact_start)::float8,"
-         "  EXTRACT(EPOCH FROM a.backend_start)::float8"
-         "  FROM pg_catalog.pg_stat_activity a JOIN this_database d ON a.datid = d.oid"
-         "  LEFT JOIN advisory_locks h ON h.pid = a.pid"
-         "  WHERE a.pid <> pg_catalog.pg_backend_pid() "
-         "UNION ALL "
-         "SELECT 'waiter', w.pid, array_to_string(pg_catalog.pg_blocking_pids(w.pid), ','), NULL,"
-         "  NULL, NULL,"
-         "  GREATEST(0, EXTRACT(EPOCH FROM now() - coalesce(w.waitstart, a.query_start, now())))"
-         "::float8, NULL"
-         "  FROM lock_rows w LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = w.pid"
-         "  WHERE NOT w.granted";
+         "UNION ALL " +
+         (detail == LiveDetail::locks ? kAdvisoryHolders : kSessionsAndWaiters);
 }
 
 }  // namespace
@@ -90,8 +101,8 @@ std::set<std::string> split_list(std::string_view text, char separator) {
 }
 
 LiveFacts read_live_facts(PgSession& session, const std::set<std::string>& table_names,
-                          const std::set<std::string>& columns) {
-  auto result = session.query(live_statement(session.server_version()),
+                          const std::set<std::string>& columns, LiveDetail detail) {
+  auto result = session.query(live_statement(session.server_version(), detail),
                               {pg_text_array(table_names), pg_text_array(columns)});
   const int kind = result.column("row_kind"), pid = result.column("pid"), c1 = result.column("c1"),
             c2 = result.column("c2"), c3 = result.column("c3"), c4 = result.column("c4"),

@@ -1,4 +1,4 @@
-// What the migration_progress collector reads in one statement per poll: the database, the tables
+// What the migration_progress collector reads in its live statement: the database, the tables
 // whose names a migration tool uses, the sessions connected here and the lock waiters anywhere.
 #pragma once
 
@@ -38,10 +38,16 @@ struct LiveFacts {
   BlockingGraph graph;
 };
 
+// How much the live statement reads. `locks`: the database, the tables, their ACCESS EXCLUSIVE
+// holders and the advisory locks held here (sessions carry only those; no waiters), from pg_locks
+// and the catalog alone. `sessions`: also every session of this database and every lock waiter
+// with its blockers (pg_stat_activity, pg_blocking_pids), what a running migration's figures need.
+enum class LiveDetail { locks, sessions };
+
 // Runs the live statement: `table_names` are the tables to look for, `columns` the columns whose
 // presence tells the tools' tables apart.
 LiveFacts read_live_facts(PgSession& session, const std::set<std::string>& table_names,
-                          const std::set<std::string>& columns);
+                          const std::set<std::string>& columns, LiveDetail detail);
 
 // "a,b,,c" → {a, b, c}.
 std::set<std::string> split_list(std::string_view text, char separator);

@@ -4,17 +4,22 @@
 // lock (fixed key, or computed from the database or the history table name), a row of a lock
 // table (Liquibase, Knex, goose), or an ACCESS EXCLUSIVE lock on the history table (EF Core).
 //
-// One statement per poll reads the catalog (which history and lock tables exist), pg_locks,
-// pg_stat_activity and pg_blocking_pids. Only when lock tables exist does a second statement read
-// them; it is the one place the exporter reads a user table here, and it skips every lock table
-// with an ACCESS EXCLUSIVE lock granted or requested, so that it never queues behind a migration
-// (lock_timeout is the last guard). `read_lock_tables = false` turns that read off.
+// A probe every poll reads the catalog (which history and lock tables exist) and pg_locks; only
+// while a tool's lock is held does the full statement also read pg_stat_activity and
+// pg_blocking_pids (live_statement in migration_live_facts.cpp). Only when lock tables exist does
+// a statement read them; it is the one place the exporter reads a user table here, and it skips
+// every lock table with an ACCESS EXCLUSIVE lock granted or requested, so that it never queues
+// behind a migration (lock_timeout is the last guard). `read_lock_tables = false` turns that read
+// off.
 #include <algorithm>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "collectors/blocking_graph.h"
 #include "collectors/migration_live_facts.h"
+#include "collectors/migration_lock_tables.h"
 #include "collectors/migration_locks.h"
 #include "collectors/migration_progress_options.h"
 #include "core/collector.h"
@@ -26,6 +31,7 @@ namespace {
 using TimePoint = std::chrono::system_clock::time_point;
 
 using Options = MigrationProgressOptions;
+using Observation = MigrationObservation;
 
 bool matches(const TableShape& shape, const FoundTable& table) {
   if (table.name != shape.name) return false;
@@ -38,27 +44,6 @@ bool matches(const TableShape& shape, const FoundTable& table) {
   }
   return true;
 }
-
-// Liquibase's LOCKEDBY is "<hostname>[<description>] (<address>)".
-std::pair<std::string, std::string> owner_host_and_address(const std::string& owner) {
-  const auto open = owner.rfind('(');
-  const auto close = owner.rfind(')');
-  std::string address;
-  if (open != std::string::npos && close != std::string::npos && close > open)
-    address = owner.substr(open + 1, close - open - 1);
-  if (const auto zone = address.find('%'); zone != std::string::npos) address.resize(zone);
-  const auto host_end = owner.find_first_of(" (");
-  return {owner.substr(0, host_end), address};
-}
-
-// What one watched lock says this poll, before series with the same labels are merged.
-struct Observation {
-  bool running = false;
-  bool stale = false;
-  bool reports_staleness = false;  // lock tables only: migration_lock_stale is emitted for them
-  std::set<int> holders;
-  double seconds = 0;
-};
 
 struct LabelKey {
   std::string tool, schema, table;
@@ -79,10 +64,72 @@ class MigrationProgressCollector : public Collector {
   }
 
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
-    const LiveFacts facts = read_live_facts(context.session, table_names_, columns_);
-    std::map<LabelKey, Observation> observations;
+    // Most polls find no tool's lock held. A probe of pg_locks and the catalog says so; the
+    // sessions and lock waiters (pg_stat_activity, pg_blocking_pids: most of the statement's
+    // cost, run every 5 s) are read only when a tool's lock is held or a lock table says locked.
+    LiveFacts facts = read_live_facts(context.session, table_names_, columns_, LiveDetail::locks);
+    const LockTableReads lock_tables = plan_lock_table_reads(facts);
+    std::optional<PgResult> lock_rows;
+    if (!lock_tables.tables.empty())
+      lock_rows = read_lock_tables(context.session, lock_tables.tables, lock_tables.tools);
+    const HeldSeconds no_age = [](const std::string&, double) { return 0.0; };
+    bool held = lock_rows && lock_table_says_locked(*lock_rows);
+    for (const auto& [key, observation] : observe(facts, lock_tables, lock_rows, no_age))
+      held = held || observation.running || !observation.holders.empty();
+    if (held)
+      facts = read_live_facts(context.session, table_names_, columns_, LiveDetail::sessions);
+
+    // How long a holder has held the lock: from its transaction's start when the lock came with
+    // it, else from when this collector first saw it held (pg_locks has no acquisition time).
+    // `known_age` is 0 when nothing better than our own observation is known.
     std::set<std::string> seen_keys;
-    const auto observe = [&](LabelKey key, Observation observation) {
+    const HeldSeconds held_seconds = [&](const std::string& key, double known_age) {
+      seen_keys.insert(key);
+      const TimePoint first = first_seen_.try_emplace(key, context.now).first->second;
+      return std::max(std::chrono::duration<double>(context.now - first).count(), known_age);
+    };
+    const auto observations = observe(facts, lock_tables, lock_rows, held_seconds);
+    for (auto it = first_seen_.begin(); it != first_seen_.end();) {
+      it = seen_keys.contains(it->first) ? std::next(it) : first_seen_.erase(it);
+    }
+    return families(context, facts, observations);
+  }
+
+ private:
+  // The lock tables read this poll, with the labels and tool of each, in the order of the rows.
+  struct LockTableReads {
+    std::vector<const FoundTable*> tables;
+    std::vector<LabelKey> keys;
+    std::vector<const ToolLock*> tools;
+  };
+
+  LockTableReads plan_lock_table_reads(const LiveFacts& facts) {
+    LockTableReads reads;
+    for (const auto& tool : tool_locks()) {
+      if (tool.kind != LockKind::lock_table) continue;
+      for (const auto* table : found_tables(tool, facts)) {
+        if (!table->readable) {
+          warn_once(tool, *table, "no SELECT privilege on the lock table");
+          continue;
+        }
+        // Someone holds or wants ACCESS EXCLUSIVE on the lock table itself: reading it now
+        // would queue behind them. Leave it out this poll.
+        if (table->exclusive_requested || !options_.read_lock_tables) continue;
+        reads.tables.push_back(table);
+        reads.keys.push_back({tool.tool, table->schema, tool.reading.history_table(table->name)});
+        reads.tools.push_back(&tool);
+      }
+    }
+    return reads;
+  }
+
+  // Every watched lock's observation, merged by labels. The lock tables' rows come from
+  // `lock_rows` (read once a poll); the sessions in `facts` say who holds what.
+  std::map<LabelKey, Observation> observe(const LiveFacts& facts, const LockTableReads& lock_tables,
+                                          const std::optional<PgResult>& lock_rows,
+                                          const HeldSeconds& held_seconds) const {
+    std::map<LabelKey, Observation> observations;
+    const auto merge = [&](LabelKey key, Observation observation) {
       auto& merged = observations[std::move(key)];
       merged.running = merged.running || observation.running;
       merged.stale = merged.stale || observation.stale;
@@ -90,25 +137,13 @@ class MigrationProgressCollector : public Collector {
       merged.holders.insert(observation.holders.begin(), observation.holders.end());
       merged.seconds = std::max(merged.seconds, observation.seconds);
     };
-    // How long a holder has held the lock: from its transaction's start when the lock came with
-    // it, else from when this collector first saw it held (pg_locks has no acquisition time).
-    // `known_age` is 0 when nothing better than our own observation is known.
-    const auto held_seconds = [&](const std::string& key, double known_age) {
-      seen_keys.insert(key);
-      const TimePoint first = first_seen_.try_emplace(key, context.now).first->second;
-      return std::max(std::chrono::duration<double>(context.now - first).count(), known_age);
-    };
-
-    std::vector<const FoundTable*> lock_tables_to_read;
-    std::vector<LabelKey> lock_table_keys;
-    std::vector<const ToolLock*> lock_table_tools;
     for (const auto& tool : tool_locks()) {
       switch (tool.kind) {
         case LockKind::advisory_table:
           for (const auto& [schema, table] : watched_tables(tool, facts)) {
-            observe({tool.tool, schema, table},
-                    advisory_observation(tool, tool.advisory_locks(facts.database, schema, table),
-                                         facts, {tool.tool, schema, table}, held_seconds));
+            merge({tool.tool, schema, table},
+                  advisory_observation(tool, tool.advisory_locks(facts.database, schema, table),
+                                       facts, {tool.tool, schema, table}, held_seconds));
           }
           break;
         case LockKind::advisory_fixed:
@@ -124,24 +159,11 @@ class MigrationProgressCollector : public Collector {
                        history.size() == 1 ? history.front()->name : ""};
           auto observation = advisory_observation(tool, tool.advisory_locks(facts.database, "", ""),
                                                   facts, key, held_seconds);
-          if (!history.empty() || observation.running) observe(key, observation);
+          if (!history.empty() || observation.running) merge(key, observation);
           break;
         }
         case LockKind::lock_table:
-          for (const auto* table : found_tables(tool, facts)) {
-            if (!table->readable) {
-              warn_once(tool, *table, "no SELECT privilege on the lock table");
-              continue;
-            }
-            // Someone holds or wants ACCESS EXCLUSIVE on the lock table itself: reading it now
-            // would queue behind them. Leave it out this poll.
-            if (table->exclusive_requested || !options_.read_lock_tables) continue;
-            lock_tables_to_read.push_back(table);
-            lock_table_keys.push_back(
-                {tool.tool, table->schema, tool.reading.history_table(table->name)});
-            lock_table_tools.push_back(&tool);
-          }
-          break;
+          break;  // below, from the rows read
         case LockKind::table_lock:
           for (const auto* table : found_tables(tool, facts)) {
             Observation observation;
@@ -156,30 +178,23 @@ class MigrationProgressCollector : public Collector {
                                                         table->name + "|" + std::to_string(pid),
                                                     age));
             }
-            observe({tool.tool, table->schema, table->name}, observation);
+            merge({tool.tool, table->schema, table->name}, observation);
           }
           break;
       }
     }
-
-    if (!lock_tables_to_read.empty()) {
-      auto rows = read_lock_tables(context.session, lock_tables_to_read, lock_table_tools);
-      for (int row = 0; row < rows.rows(); ++row) {
-        const auto index = static_cast<std::size_t>(rows.number(row, 0));
-        const auto& key = lock_table_keys.at(index);
-        observe(key, lock_table_observation(*lock_table_tools.at(index), rows, row, facts, key,
-                                            held_seconds));
+    if (lock_rows) {
+      for (int row = 0; row < lock_rows->rows(); ++row) {
+        const auto index = static_cast<std::size_t>(lock_rows->number(row, 0));
+        const auto& key = lock_tables.keys.at(index);
+        merge(key,
+              lock_table_observation(*lock_tables.tools.at(index), *lock_rows, row, facts,
+                                     key.tool + "|" + key.schema + "|" + key.table + "|lock-table",
+                                     options_.stale_lock_after, held_seconds));
       }
     }
-
-    for (auto it = first_seen_.begin(); it != first_seen_.end();) {
-      it = seen_keys.contains(it->first) ? std::next(it) : first_seen_.erase(it);
-    }
-    return families(context, facts, observations);
+    return observations;
   }
-
- private:
-  using HeldSeconds = std::function<double(const std::string&, double)>;
 
   std::vector<const FoundTable*> found_tables(const ToolLock& tool, const LiveFacts& facts) const {
     std::vector<const FoundTable*> found;
@@ -228,80 +243,6 @@ class MigrationProgressCollector : public Collector {
                                        held_seconds(holder, session.transaction_age.value_or(0)));
       }
     }
-    return observation;
-  }
-
-  // One row per lock table (all in one statement): is it locked, since when, by whom, until when
-  // the holder's lease runs, and which transactions are updating its rows right now.
-  PgResult read_lock_tables(PgSession& session, const std::vector<const FoundTable*>& tables,
-                            const std::vector<const ToolLock*>& tools) const {
-    std::string sql;
-    for (std::size_t i = 0; i < tables.size(); ++i) {
-      const auto& reading = tools[i]->reading;
-      const std::string locked = "(" + reading.locked + ")";
-      if (!sql.empty()) sql += " UNION ALL ";
-      sql += "SELECT " + std::to_string(i) + " AS watch, coalesce(bool_or(" + locked +
-             "), false) AS locked, EXTRACT(EPOCH FROM now() - min((" + reading.since +
-             ")::timestamptz) FILTER (WHERE " + locked + "))::float8 AS locked_for, string_agg((" +
-             reading.owner + ")::text, E'\\n') FILTER (WHERE " + locked + ") AS owners, bool_or((" +
-             reading.lease_until + ")::timestamptz > now()) FILTER (WHERE " + locked +
-             ") AS lease_valid, string_agg(xmax::text, ',') FILTER (WHERE xmax::text <> '0') AS "
-             "updaters FROM " +
-             session.escape_identifier(tables[i]->schema) + "." +
-             session.escape_identifier(tables[i]->name);
-    }
-    return session.query(sql);
-  }
-
-  // A lock table says who runs only indirectly. The holder is live when one of its rows is being
-  // updated by an open transaction (Knex locks inside the migration transaction), or, for
-  // Liquibase, when a session is connected from the address the lock names. Without a live
-  // holder, a lock with a lease is stale once the lease ran out (goose), and any other lock once
-  // it is older than stale_lock_after: a tool with no lease cannot tell a dead holder from a slow
-  // one sooner.
-  Observation lock_table_observation(const ToolLock& tool, const PgResult& rows, int row,
-                                     const LiveFacts& facts, const LabelKey& key,
-                                     const HeldSeconds& held_seconds) const {
-    Observation observation;
-    observation.reports_staleness = true;
-    const bool locked = rows.boolean(row, 1);
-    const auto locked_for = rows.optional_number(row, 2);
-    const auto updaters = split_list(rows.text(row, 5), ',');
-    std::set<std::string> owner_addresses, owner_hosts;
-    if (locked && tool.reading.owner_names_client) {
-      for (const auto& owner : split_list(rows.text(row, 3), '\n')) {
-        auto [host, address] = owner_host_and_address(owner);
-        if (!host.empty()) owner_hosts.insert(host);
-        if (!address.empty()) owner_addresses.insert(address);
-      }
-    }
-    std::optional<double> holder_age;
-    for (const auto& [pid, session] : facts.sessions) {
-      const bool updating = !session.xid.empty() && updaters.contains(session.xid);
-      const bool named =
-          (!session.client_addr.empty() && owner_addresses.contains(session.client_addr)) ||
-          (!session.client_hostname.empty() && owner_hosts.contains(session.client_hostname));
-      if (!updating && !named) continue;
-      observation.holders.insert(pid);
-      if (updating && session.transaction_age)
-        holder_age = std::max(holder_age.value_or(0), *session.transaction_age);
-    }
-    if (!locked && observation.holders.empty()) return observation;
-
-    const std::string lock_key = key.tool + "|" + key.schema + "|" + key.table + "|lock-table";
-    // The lock's own timestamp is exact when the tool records one; otherwise the holder's
-    // transaction, or how long we have seen it locked.
-    const double age =
-        locked_for ? std::max(0.0, *locked_for) : held_seconds(lock_key, holder_age.value_or(0));
-    if (!observation.holders.empty()) {
-      observation.running = true;
-    } else if (!rows.is_null(row, 4)) {
-      observation.running = rows.boolean(row, 4);
-    } else {
-      observation.running = age < std::chrono::duration<double>(options_.stale_lock_after).count();
-    }
-    observation.stale = !observation.running;
-    if (observation.running) observation.seconds = age;
     return observation;
   }
 
