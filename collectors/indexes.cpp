@@ -7,6 +7,7 @@
 #include "collectors/database_visitor.h"
 #include "collectors/lock_safe_query.h"
 #include "collectors/relation_cadence.h"
+#include "collectors/relation_identity.h"
 #include "collectors/relation_scope.h"
 #include "core/collector.h"
 
@@ -91,6 +92,17 @@ SELECT indexrelid::text, schemaname, relname, indexrelname, idx_scan, idx_tup_re
 FROM measured
 ORDER BY rank)SQL";
 
+// Every poll while the catalogs' signal stands still (relation_identity.h): the statistics of the
+// indexes the last catalog read identified ($1), with no catalog lookup; `gone` is true for an
+// index dropped since.
+constexpr std::string_view kStatisticsOnlySql = R"SQL(
+SELECT indexrelid::text, pg_catalog.pg_table_is_visible(indexrelid) IS NULL AS gone,
+       pg_stat_get_numscans(indexrelid) AS idx_scan,
+       pg_stat_get_tuples_returned(indexrelid) AS idx_tup_read,
+       pg_stat_get_tuples_fetched(indexrelid) AS idx_tup_fetch
+FROM unnest($1::oid[]) WITH ORDINALITY AS e(indexrelid, rank)
+ORDER BY rank)SQL";
+
 struct NeverScanned {
   std::string schemaname, relname;
   double indexes;
@@ -135,6 +147,10 @@ class IndexesCollector final : public Collector {
         "migration_exporter_indexes_sizes_timestamp_seconds",
         "When the index sizes served were measured (Unix time); they are measured every "
         "size_interval, statistics every poll, never-scanned indexes every rank_interval");
+    auto catalog_reads = counter_family(
+        "migration_exporter_indexes_catalog_reads_total",
+        "Polls that looked the exported indexes' names up in the catalogs (at a ranking, a size "
+        "measurement, or when the catalogs changed); the other polls read statistics only");
     const auto now = RankedRelations::Clock::now();
     const double wall_now = std::chrono::duration<double>(context.now.time_since_epoch()).count();
 
@@ -146,22 +162,54 @@ class IndexesCollector final : public Collector {
           auto& unused = never_scanned_[session.datname()];
           if (ranked.needs_ranking(now)) rank(session, ranked, unused, now);
           const bool measure_sizes = ranked.needs_sizes(now);
-          const auto result = query_skipping_locked(
-              session, kStatisticsSql, {ranked.oid_array(), measure_sizes ? "true" : "false"});
-          if (measure_sizes) ranked.begin_sizes(wall_now);
-          for (int row = 0; row < result.rows(); ++row) {
-            context.emit_when_full(per_row);
-            const std::string oid(result.text(row, 0));
-            const auto labels = with_labels(base, {{"schemaname", result.text(row, 1)},
-                                                   {"relname", result.text(row, 2)},
-                                                   {"indexrelname", result.text(row, 3)}});
-            add_counter(scans, labels, result.number(row, 4));
-            add_counter(tuples_read, labels, result.number(row, 5));
-            add_counter(tuples_fetched, labels, result.number(row, 6));
-            if (measure_sizes) {
-              if (auto bytes = result.optional_number(row, 7)) ranked.size(oid, {*bytes});
+          auto& identities = ranked.identities();
+          const auto signal = read_catalog_signal(session);
+          const auto add_statistics = [&](const Labels& labels, const PgResult& result, int row,
+                                          int first) {
+            add_counter(scans, labels, result.number(row, first));
+            add_counter(tuples_read, labels, result.number(row, first + 1));
+            add_counter(tuples_fetched, labels, result.number(row, first + 2));
+          };
+          std::size_t rows = 0;
+          if (!measure_sizes && identities.current(signal)) {
+            rows = identities.read_statistics(
+                session, kStatisticsOnlySql, 1,
+                [&](const std::string& oid, const RelationIdentity& identity,
+                    const PgResult& result, int row) {
+                  context.emit_when_full(per_row);
+                  const auto labels = with_labels(base, {{"schemaname", identity.labels[0]},
+                                                         {"relname", identity.labels[1]},
+                                                         {"indexrelname", identity.labels[2]}});
+                  add_statistics(labels, result, row, 2);
+                  if (const auto* bytes = ranked.sizes_of(oid)) {
+                    add_gauge(size, labels, (*bytes)[0]);
+                  }
+                });
+          } else {
+            const auto result = query_skipping_locked(
+                session, kStatisticsSql, {ranked.oid_array(), measure_sizes ? "true" : "false"});
+            identities.begin(signal);
+            if (measure_sizes) ranked.begin_sizes(wall_now);
+            for (int row = 0; row < result.rows(); ++row) {
+              context.emit_when_full(per_row);
+              const std::string oid(result.text(row, 0));
+              identities.identify(
+                  oid, {{std::string(result.text(row, 1)), std::string(result.text(row, 2)),
+                         std::string(result.text(row, 3))},
+                        {}});
+              const auto labels = with_labels(base, {{"schemaname", result.text(row, 1)},
+                                                     {"relname", result.text(row, 2)},
+                                                     {"indexrelname", result.text(row, 3)}});
+              add_statistics(labels, result, row, 4);
+              if (measure_sizes) {
+                if (auto bytes = result.optional_number(row, 7)) ranked.size(oid, {*bytes});
+              }
+              if (const auto* bytes = ranked.sizes_of(oid)) add_gauge(size, labels, (*bytes)[0]);
             }
-            if (const auto* bytes = ranked.sizes_of(oid)) add_gauge(size, labels, (*bytes)[0]);
+            if (measure_sizes) {
+              ranked.end_sizes(now, result.rows() > 0 ? result.number(0, 8) : 0);
+            }
+            rows = static_cast<std::size_t>(result.rows());
           }
           for (const auto& table : unused) {
             context.emit_when_full(per_row);
@@ -170,10 +218,8 @@ class IndexesCollector final : public Collector {
                 with_labels(base, {{"schemaname", table.schemaname}, {"relname", table.relname}}),
                 table.indexes);
           }
-          if (measure_sizes) {
-            ranked.end_sizes(now, result.rows() > 0 ? result.number(0, 8) : 0);
-          }
-          ranked.saw(static_cast<std::size_t>(result.rows()));
+          ranked.saw(rows);
+          add_counter(catalog_reads, base, identities.reads());
           add_gauge(sized_at, base, ranked.sizes_measured_at());
           add_gauge(skipped, base, ranked.sizes_skipped_locked());
           add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
@@ -184,6 +230,7 @@ class IndexesCollector final : public Collector {
     families.push_back(std::move(sized_at));
     families.push_back(std::move(skipped));
     families.push_back(std::move(dropped));
+    families.push_back(std::move(catalog_reads));
     return families;
   }
 

@@ -38,6 +38,7 @@ void RankedRelations::ranked(std::vector<std::string> oids, double matched, Cloc
   relation_gone_ = false;
   // Relations new to the ranking have no size yet: measure at once rather than a size_interval on.
   sized_at_.reset();
+  identities_.forget();
 }
 
 void RankedRelations::saw(std::size_t rows) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "collectors/relation_identity.h"
 #include "collectors/relation_scope.h"
 #include "core/collector_options.h"
 #include "core/pg_session.h"
@@ -20,7 +21,7 @@ namespace mexp {
 // every file of every exported relation; statistics of the exported relations are a few index
 // lookups. So statistics are read every poll, and the other two only at their own, slower cadence.
 struct RelationCadence {
-  std::chrono::milliseconds rank_interval{std::chrono::minutes(5)};
+  std::chrono::milliseconds rank_interval{std::chrono::minutes(15)};
   std::chrono::milliseconds size_interval{std::chrono::minutes(5)};
 };
 
@@ -63,6 +64,9 @@ class RankedRelations {
   // Wall-clock seconds of the last measurement (0 before the first).
   double sizes_measured_at() const { return sizes_wall_time_; }
 
+  // Names and members of the exported relations; forgotten at every ranking.
+  RelationIdentities& identities() { return identities_; }
+
  private:
   RelationCadence cadence_;
   std::vector<std::string> oids_;
@@ -74,6 +78,7 @@ class RankedRelations {
   double sizes_wall_time_ = 0;
   double skipped_locked_ = 0;
   std::map<std::string, std::vector<double>> sizes_;
+  RelationIdentities identities_;
 };
 
 // Runs a ranking statement (scope parameters $1..$5; rows of oid and the matched count, in rank

@@ -8,6 +8,7 @@
 #include "collectors/column_families.h"
 #include "collectors/database_visitor.h"
 #include "collectors/relation_cadence.h"
+#include "collectors/relation_identity.h"
 #include "collectors/relation_scope.h"
 #include "core/collector.h"
 
@@ -60,21 +61,61 @@ ranked AS (
 SELECT relid::text, matched FROM ranked WHERE $5::bigint = 0 OR rank <= $5::bigint ORDER BY rank)SQL";
 }
 
-// Every run: the view's statistics for the ranked tables ($1, in rank order), looked up one table
-// at a time. NULL counters (a table without indexes or TOAST) are 0, as postgres_exporter reports
-// them. A table dropped since the ranking has no row.
+// At a ranking or when the catalogs changed: the view's statistics for the ranked tables ($1, in
+// rank order), looked up one table at a time, with the oids of each table's indexes, TOAST table
+// and TOAST indexes (RelationIdentity::members) for the runs that follow. NULL counters (a table
+// without indexes or TOAST) are 0, as postgres_exporter reports them. A table dropped since the
+// ranking has no row.
 constexpr const char* kStatisticsSql = R"SQL(
-SELECT s.schemaname, s.relname,
+SELECT e.relid::text AS relid, s.schemaname, s.relname,
        coalesce(s.heap_blks_read, 0) AS heap_blks_read, coalesce(s.heap_blks_hit, 0) AS heap_blks_hit,
        coalesce(s.idx_blks_read, 0) AS idx_blks_read, coalesce(s.idx_blks_hit, 0) AS idx_blks_hit,
        coalesce(s.toast_blks_read, 0) AS toast_blks_read,
        coalesce(s.toast_blks_hit, 0) AS toast_blks_hit,
        coalesce(s.tidx_blks_read, 0) AS tidx_blks_read,
-       coalesce(s.tidx_blks_hit, 0) AS tidx_blks_hit
+       coalesce(s.tidx_blks_hit, 0) AS tidx_blks_hit,
+       concat_ws(',',
+         (SELECT string_agg('i' || i.indexrelid::text, ',') FROM pg_catalog.pg_index i
+          WHERE i.indrelid = e.relid),
+         (SELECT 't' || c.reltoastrelid::text || coalesce(
+                   (SELECT ',' || string_agg('x' || x.indexrelid::text, ',')
+                    FROM pg_catalog.pg_index x WHERE x.indrelid = c.reltoastrelid), '')
+          FROM pg_catalog.pg_class c WHERE c.oid = e.relid AND c.reltoastrelid <> 0)) AS members
 FROM unnest($1::oid[]) WITH ORDINALITY AS e(relid, rank)
 CROSS JOIN LATERAL (SELECT * FROM pg_catalog.pg_statio_user_tables s
                     WHERE s.relid = e.relid LIMIT 1) s
 ORDER BY e.rank)SQL";
+
+// Every other run (relation_identity.h): the same counters from the statistics functions the view
+// is defined with, for the tables the last catalog read identified ($1) and their members ($2,
+// each belonging to the table at position $3 of $1, of kind $4), with no catalog lookup; `gone`
+// is true for a table dropped since.
+constexpr const char* kStatisticsOnlySql = R"SQL(
+WITH members AS (
+  SELECT position,
+         sum(pg_stat_get_blocks_fetched(oid) - pg_stat_get_blocks_hit(oid))
+           FILTER (WHERE kind = 'i') AS idx_blks_read,
+         sum(pg_stat_get_blocks_hit(oid)) FILTER (WHERE kind = 'i') AS idx_blks_hit,
+         sum(pg_stat_get_blocks_fetched(oid) - pg_stat_get_blocks_hit(oid))
+           FILTER (WHERE kind = 't') AS toast_blks_read,
+         sum(pg_stat_get_blocks_hit(oid)) FILTER (WHERE kind = 't') AS toast_blks_hit,
+         sum(pg_stat_get_blocks_fetched(oid) - pg_stat_get_blocks_hit(oid))
+           FILTER (WHERE kind = 'x') AS tidx_blks_read,
+         sum(pg_stat_get_blocks_hit(oid)) FILTER (WHERE kind = 'x') AS tidx_blks_hit
+  FROM unnest($2::oid[], $3::bigint[], $4::text[]) AS m(oid, position, kind)
+  GROUP BY position
+)
+SELECT e.relid::text AS relid, pg_catalog.pg_table_is_visible(e.relid) IS NULL AS gone,
+       pg_stat_get_blocks_fetched(e.relid) - pg_stat_get_blocks_hit(e.relid) AS heap_blks_read,
+       pg_stat_get_blocks_hit(e.relid) AS heap_blks_hit,
+       coalesce(m.idx_blks_read, 0) AS idx_blks_read, coalesce(m.idx_blks_hit, 0) AS idx_blks_hit,
+       coalesce(m.toast_blks_read, 0) AS toast_blks_read,
+       coalesce(m.toast_blks_hit, 0) AS toast_blks_hit,
+       coalesce(m.tidx_blks_read, 0) AS tidx_blks_read,
+       coalesce(m.tidx_blks_hit, 0) AS tidx_blks_hit
+FROM unnest($1::oid[]) WITH ORDINALITY AS e(relid, position)
+LEFT JOIN members m ON m.position = e.position
+ORDER BY e.position)SQL";
 
 class StatioUserTablesCollector final : public Collector {
  public:
@@ -91,6 +132,11 @@ class StatioUserTablesCollector final : public Collector {
                                 "Tables that matched the include/exclude patterns but were not "
                                 "exported by statio_user_tables because of the max_tables cap (as "
                                 "of the last ranking)");
+    auto catalog_reads = counter_family(
+        "migration_exporter_statio_user_tables_catalog_reads_total",
+        "Runs that looked the exported tables' names, indexes and TOAST relations up in the "
+        "catalogs (at a ranking or when the catalogs changed); the other runs read statistics "
+        "only");
     const auto now = RankedRelations::Clock::now();
     std::vector<prometheus::MetricFamily> families;
     visitor_.visit_all(
@@ -98,18 +144,40 @@ class StatioUserTablesCollector final : public Collector {
         [&](PgSession& session, const Labels& base) {
           auto& ranked = ranked_.of(session.datname());
           if (ranked.needs_ranking(now)) rank_relations(session, ranking_sql_, scope_, ranked, now);
-          const auto result = session.query(kStatisticsSql, {ranked.oid_array()});
-          for (int row = 0; row < result.rows(); ++row) {
-            columns.add_row(result, row,
-                            with_labels(base, {{"schemaname", result.text(row, 0)},
-                                               {"relname", result.text(row, 1)}}));
+          auto& identities = ranked.identities();
+          const auto signal = read_catalog_signal(session);
+          std::size_t rows = 0;
+          if (identities.current(signal)) {
+            rows = identities.read_statistics(
+                session, kStatisticsOnlySql, 4,
+                [&](const std::string&, const RelationIdentity& identity, const PgResult& result,
+                    int row) {
+                  columns.add_row(result, row,
+                                  with_labels(base, {{"schemaname", identity.labels[0]},
+                                                     {"relname", identity.labels[1]}}));
+                });
+          } else {
+            const auto result = session.query(kStatisticsSql, {ranked.oid_array()});
+            identities.begin(signal);
+            for (int row = 0; row < result.rows(); ++row) {
+              identities.identify(
+                  std::string(result.text(row, 0)),
+                  {{std::string(result.text(row, 1)), std::string(result.text(row, 2))},
+                   std::string(result.text(row, 11))});
+              columns.add_row(result, row,
+                              with_labels(base, {{"schemaname", result.text(row, 1)},
+                                                 {"relname", result.text(row, 2)}}));
+            }
+            rows = static_cast<std::size_t>(result.rows());
           }
-          ranked.saw(static_cast<std::size_t>(result.rows()));
+          ranked.saw(rows);
+          add_counter(catalog_reads, base, identities.reads());
           add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
         },
         families);
     columns.move_into(families);
     families.push_back(std::move(dropped));
+    families.push_back(std::move(catalog_reads));
     return families;
   }
 

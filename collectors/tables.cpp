@@ -7,6 +7,7 @@
 #include "collectors/database_visitor.h"
 #include "collectors/lock_safe_query.h"
 #include "collectors/relation_cadence.h"
+#include "collectors/relation_identity.h"
 #include "collectors/relation_scope.h"
 #include "core/collector.h"
 
@@ -46,38 +47,9 @@ ranked AS (
 SELECT relid::text, matched FROM ranked WHERE $5::bigint = 0 OR rank <= $5::bigint ORDER BY rank)SQL";
 }
 
-// Every poll: statistics of the exported tables ($1, in rank order), read with the statistics
-// functions pg_stat_user_tables is defined with (PostgreSQL 13-17), by oid: through the view, each
-// table cost a grouped join over its indexes (~0.2 ms a table). Names are looked up per table
-// (LIMIT 1 keeps the lookup a nested index probe: joined plainly, the planner hashed all of
-// pg_class, 14,000 rows at 2,000 tables, to find 300). With $2 also their sizes, except
-// for tables in exclusive_locked: the CASE keeps pg_table_size and pg_indexes_size (which take
-// AccessShareLock on the table, its indexes and its TOAST relations) away from them. A table
-// dropped since the ranking has no row.
-const std::string kStatisticsSql = R"SQL(
-WITH exported AS (
-  SELECT relid, rank FROM unnest($1::oid[]) WITH ORDINALITY AS e(relid, rank)
-),)SQL" + std::string(kExclusiveLockedCte) +
-                                   R"SQL(,
-measured AS MATERIALIZED (
-  SELECT e.rank, e.relid, r.schemaname, r.relname, l.oid IS NOT NULL AS locked,
-         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_table_size(e.relid) END AS table_size,
-         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_indexes_size(e.relid) END AS indexes_size,
-         x.idx_scan, x.idx_fetched
-  FROM exported e
-  JOIN LATERAL (
-    SELECT n.nspname AS schemaname, c.relname
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE c.oid = e.relid LIMIT 1
-  ) r ON true
-  CROSS JOIN LATERAL (
-    SELECT coalesce(sum(pg_stat_get_numscans(i.indexrelid)), 0) AS idx_scan,
-           coalesce(sum(pg_stat_get_tuples_fetched(i.indexrelid)), 0) AS idx_fetched
-    FROM pg_index i WHERE i.indrelid = e.relid
-  ) x
-  LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = e.relid
-)
-SELECT relid::text, schemaname, relname,
+// The statistics columns of both statements below, from relid and its indexes' sums idx_scan and
+// idx_fetched: the statistics functions pg_stat_user_tables is defined with (PostgreSQL 13-17).
+constexpr std::string_view kStatisticsColumns = R"SQL(
        pg_stat_get_numscans(relid) AS seq_scan, pg_stat_get_tuples_returned(relid) AS seq_tup_read,
        idx_scan, idx_fetched + pg_stat_get_tuples_fetched(relid) AS idx_tup_fetch,
        pg_stat_get_tuples_inserted(relid) AS n_tup_ins,
@@ -94,10 +66,68 @@ SELECT relid::text, schemaname, relname,
        pg_stat_get_vacuum_count(relid) AS vacuum_count,
        pg_stat_get_autovacuum_count(relid) AS autovacuum_count,
        pg_stat_get_analyze_count(relid) AS analyze_count,
-       pg_stat_get_autoanalyze_count(relid) AS autoanalyze_count,
-       indexes_size, table_size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
+       pg_stat_get_autoanalyze_count(relid) AS autoanalyze_count)SQL";
+
+// Every poll: statistics of the exported tables ($1, in rank order), read with the statistics
+// functions pg_stat_user_tables is defined with (PostgreSQL 13-17), by oid: through the view, each
+// table cost a grouped join over its indexes (~0.2 ms a table). Names are looked up per table
+// (LIMIT 1 keeps the lookup a nested index probe: joined plainly, the planner hashed all of
+// pg_class, 14,000 rows at 2,000 tables, to find 300), and kept with the tables' index oids for the
+// polls that follow (kStatisticsOnlySql). With $2 also their sizes, except
+// for tables in exclusive_locked: the CASE keeps pg_table_size and pg_indexes_size (which take
+// AccessShareLock on the table, its indexes and its TOAST relations) away from them. A table
+// dropped since the ranking has no row.
+const std::string kStatisticsSql = R"SQL(
+WITH exported AS (
+  SELECT relid, rank FROM unnest($1::oid[]) WITH ORDINALITY AS e(relid, rank)
+),)SQL" + std::string(kExclusiveLockedCte) +
+                                   R"SQL(,
+measured AS MATERIALIZED (
+  SELECT e.rank, e.relid, r.schemaname, r.relname, l.oid IS NOT NULL AS locked,
+         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_table_size(e.relid) END AS table_size,
+         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_indexes_size(e.relid) END AS indexes_size,
+         x.idx_scan, x.idx_fetched, x.members
+  FROM exported e
+  JOIN LATERAL (
+    SELECT n.nspname AS schemaname, c.relname
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.oid = e.relid LIMIT 1
+  ) r ON true
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(pg_stat_get_numscans(i.indexrelid)), 0) AS idx_scan,
+           coalesce(sum(pg_stat_get_tuples_fetched(i.indexrelid)), 0) AS idx_fetched,
+           coalesce(string_agg('i' || i.indexrelid::text, ','), '') AS members
+    FROM pg_index i WHERE i.indrelid = e.relid
+  ) x
+  LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = e.relid
+)
+SELECT relid::text, schemaname, relname, )SQL" +
+                                   std::string(kStatisticsColumns) + R"SQL(,
+       indexes_size, table_size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked,
+       members
 FROM measured
 ORDER BY rank)SQL";
+
+// Every poll while the catalogs' signal stands still (relation_identity.h): the statistics of the
+// tables the last catalog read identified ($1) and of their indexes ($2, each belonging to the
+// table at position $3 of $1), with no catalog lookup; `gone` is true for a table dropped since.
+const std::string kStatisticsOnlySql = R"SQL(
+WITH index_sums AS (
+  SELECT position, sum(pg_stat_get_numscans(indexrelid)) AS idx_scan,
+         sum(pg_stat_get_tuples_fetched(indexrelid)) AS idx_fetched
+  FROM unnest($2::oid[], $3::bigint[]) AS m(indexrelid, position)
+  GROUP BY position
+),
+exported AS (
+  SELECT e.relid, e.position, coalesce(x.idx_scan, 0) AS idx_scan,
+         coalesce(x.idx_fetched, 0) AS idx_fetched
+  FROM unnest($1::oid[]) WITH ORDINALITY AS e(relid, position)
+  LEFT JOIN index_sums x ON x.position = e.position
+)
+SELECT relid::text, pg_catalog.pg_table_is_visible(relid) IS NULL AS gone, )SQL" +
+                                       std::string(kStatisticsColumns) + R"SQL(
+FROM exported
+ORDER BY position)SQL";
 
 struct Column {
   const char* column;  // also the metric name after pg_stat_user_tables_
@@ -194,6 +224,11 @@ class TablesCollector final : public Collector {
     auto dropped = gauge_family("migration_exporter_tables_dropped",
                                 "Tables that matched the include/exclude patterns but were not "
                                 "exported because of the max_tables cap (as of the last ranking)");
+    auto catalog_reads = counter_family(
+        "migration_exporter_tables_catalog_reads_total",
+        "Polls that looked the exported tables' names and indexes up in the catalogs (at a "
+        "ranking, a size measurement, or when the catalogs changed); the other polls read "
+        "statistics only");
     const auto now = RankedRelations::Clock::now();
     const double wall_now = std::chrono::duration<double>(context.now.time_since_epoch()).count();
 
@@ -204,32 +239,56 @@ class TablesCollector final : public Collector {
           auto& ranked = ranked_.of(session.datname());
           if (ranked.needs_ranking(now)) rank_relations(session, ranking_sql_, scope_, ranked, now);
           const bool measure_sizes = ranked.needs_sizes(now);
-          const auto result = query_skipping_locked(
-              session, kStatisticsSql, {ranked.oid_array(), measure_sizes ? "true" : "false"});
-          const int first_size = static_cast<int>(kStatColumns.size()) + 3;
-          if (measure_sizes) ranked.begin_sizes(wall_now);
-          for (int row = 0; row < result.rows(); ++row) {
+          auto& identities = ranked.identities();
+          const auto signal = read_catalog_signal(session);
+          const auto add_table = [&](const Labels& labels, const std::string& oid,
+                                     const PgResult& result, int row, int first) {
             context.emit_when_full(per_table);
-            const std::string oid(result.text(row, 0));
-            const auto labels = with_labels(
-                base, {{"schemaname", result.text(row, 1)}, {"relname", result.text(row, 2)}});
             for (std::size_t i = 0; i < kStatColumns.size(); ++i) {
-              add_sample(per_table[i], labels, result.number(row, static_cast<int>(i) + 3));
-            }
-            if (measure_sizes) {
-              auto index_bytes = result.optional_number(row, first_size);
-              auto table_bytes = result.optional_number(row, first_size + 1);
-              if (index_bytes && table_bytes) ranked.size(oid, {*index_bytes, *table_bytes});
+              add_sample(per_table[i], labels, result.number(row, static_cast<int>(i) + first));
             }
             if (const auto* sizes = ranked.sizes_of(oid)) {
               add_gauge(index_size, labels, (*sizes)[0]);
               add_gauge(table_size, labels, (*sizes)[1]);
             }
+          };
+          std::size_t rows = 0;
+          if (!measure_sizes && identities.current(signal)) {
+            rows = identities.read_statistics(
+                session, kStatisticsOnlySql, 3,
+                [&](const std::string& oid, const RelationIdentity& identity,
+                    const PgResult& result, int row) {
+                  add_table(with_labels(base, {{"schemaname", identity.labels[0]},
+                                               {"relname", identity.labels[1]}}),
+                            oid, result, row, 2);
+                });
+          } else {
+            const auto result = query_skipping_locked(
+                session, kStatisticsSql, {ranked.oid_array(), measure_sizes ? "true" : "false"});
+            const int first_size = static_cast<int>(kStatColumns.size()) + 3;
+            identities.begin(signal);
+            if (measure_sizes) ranked.begin_sizes(wall_now);
+            for (int row = 0; row < result.rows(); ++row) {
+              const std::string oid(result.text(row, 0));
+              identities.identify(
+                  oid, {{std::string(result.text(row, 1)), std::string(result.text(row, 2))},
+                        std::string(result.text(row, first_size + 3))});
+              if (measure_sizes) {
+                auto index_bytes = result.optional_number(row, first_size);
+                auto table_bytes = result.optional_number(row, first_size + 1);
+                if (index_bytes && table_bytes) ranked.size(oid, {*index_bytes, *table_bytes});
+              }
+              add_table(with_labels(base, {{"schemaname", result.text(row, 1)},
+                                           {"relname", result.text(row, 2)}}),
+                        oid, result, row, 3);
+            }
+            if (measure_sizes) {
+              ranked.end_sizes(now, result.rows() > 0 ? result.number(0, first_size + 2) : 0);
+            }
+            rows = static_cast<std::size_t>(result.rows());
           }
-          if (measure_sizes) {
-            ranked.end_sizes(now, result.rows() > 0 ? result.number(0, first_size + 2) : 0);
-          }
-          ranked.saw(static_cast<std::size_t>(result.rows()));
+          ranked.saw(rows);
+          add_counter(catalog_reads, base, identities.reads());
           add_gauge(sized_at, base, ranked.sizes_measured_at());
           add_gauge(skipped, base, ranked.sizes_skipped_locked());
           add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
@@ -240,6 +299,7 @@ class TablesCollector final : public Collector {
     families.push_back(std::move(sized_at));
     families.push_back(std::move(skipped));
     families.push_back(std::move(dropped));
+    families.push_back(std::move(catalog_reads));
     return families;
   }
 
