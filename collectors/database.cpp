@@ -60,7 +60,7 @@ const bool registered = register_collector({
     .description = "Size and connection limit of every database (postgres_exporter's "
                    "pg_database_*), skipping databases being dropped",
     .enabled_by_default = true,
-    .default_interval = std::chrono::minutes(5),
+    .default_interval = std::chrono::minutes(15),
     .factory = [](CollectorOptions&) -> std::unique_ptr<Collector> {
       return std::make_unique<DatabaseCollector>();
     },

@@ -291,7 +291,7 @@ const bool registered = register_collector({
     .description = "Sequences by fraction of their range, and of their int2/int4 column's range, "
                    "used (top N)",
     .enabled_by_default = true,
-    .default_interval = std::chrono::minutes(1),
+    .default_interval = std::chrono::minutes(5),
     .per_database = true,
     .factory = [](CollectorOptions& options) -> std::unique_ptr<Collector> {
       auto scope = read_relation_scope(options, "max_sequences", 20);

@@ -108,7 +108,7 @@ const bool registered = register_collector({
     .description = "pg_settings: every boolean and numeric server parameter, in seconds or bytes "
                    "(postgres_exporter's pg_settings_*)",
     .enabled_by_default = true,
-    .default_interval = std::chrono::minutes(1),
+    .default_interval = std::chrono::minutes(5),
     .factory = [](CollectorOptions&) -> std::unique_ptr<Collector> {
       return std::make_unique<SettingsCollector>();
     },

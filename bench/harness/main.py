@@ -28,9 +28,10 @@ ROLES = {"ours_default": "bench_ours_default", "ours_uncapped": "bench_ours_unca
          "ours_hourly": "bench_ours_hourly", "peer": "bench_peer"}
 
 # The defaults the hourly window is built around (README, per-family cadence): a poll every 15 s,
-# sizes and the slow collectors every minute, the tables/indexes ranking every 5 minutes.
+# statio_user_tables and the other slow collectors every minute, sizes, settings and sequences every
+# 5 minutes, the rankings and database sizes every 15 minutes.
 DEFAULT_POLL_S = 15
-LONGEST_CADENCE_S = 300
+LONGEST_CADENCE_S = 900
 
 
 def free_port():
@@ -176,8 +177,8 @@ class Bench:
         """migration_exporter exactly as shipped (no config, no interval override): its database
         time over a window of whole cadences, scaled to an hour. The window starts one poll after
         the start-up poll (which ranks and sizes everything) and lasts LONGEST_CADENCE_S, so it
-        holds exactly one ranking, one sizing per minute and one poll per 15 s, as any hour holds
-        twelve, sixty and 240."""
+        holds exactly one ranking and database sizing, three size measurements, fifteen runs of
+        the per-minute collectors and sixty polls, as any hour holds four, twelve, sixty and 240."""
         label, role = "ours_hourly", ROLES["ours_hourly"]
         port = free_port()
         argv = [self.options.binary, f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
@@ -356,9 +357,9 @@ def main():
     parser.add_argument("--poll-interval", type=int, default=5)
     parser.add_argument("--idle", type=int, default=30)
     parser.add_argument("--no-peer", action="store_true")
-    parser.add_argument("--hourly-window", type=int, default=300, metavar="SECONDS",
-                        help="ours at its shipped defaults for this long (a multiple of 300 s "
-                             "holds whole cadences; 0 skips it)")
+    parser.add_argument("--hourly-window", type=int, default=LONGEST_CADENCE_S, metavar="SECONDS",
+                        help=f"ours at its shipped defaults for this long (a multiple of "
+                             f"{LONGEST_CADENCE_S} s holds whole cadences; 0 skips it)")
     parser.add_argument("--peer-scrape-interval", type=int, default=15)
     parser.add_argument("--peer-replicas", type=int, default=2,
                         help="Prometheus servers scraping the peer (the usual HA pair)")

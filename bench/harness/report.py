@@ -231,8 +231,9 @@ def render(results):
     hourly_lines, hourly_goals = database_hourly(results)
     if hourly_goals:
         out += ["#### Database time at the shipped defaults (issue 18)", "",
-                f"migration_exporter with no configuration for {meta.get('hourly_window_s')} s (one "
-                "ranking of tables and indexes, five sizings, twenty polls), scaled to an hour; "
+                f"migration_exporter with no configuration for {meta.get('hourly_window_s')} s (at the "
+                "shipped cadences, 900 s hold one ranking and database sizing, three table and "
+                "index sizings, sixty polls), scaled to an hour; "
                 "postgres_exporter's database time per sequential scrape times the scrapes an hour "
                 "brings.", ""] + hourly_lines + [""]
     goal_lines = goals(results)
