@@ -32,7 +32,8 @@ SELECT 'catalogs' AS kind, NULL::text AS schema, NULL::text AS name, NULL::text 
        NULL::text AS companions,
        sum(pg_catalog.pg_stat_get_tuples_inserted(c) + pg_catalog.pg_stat_get_tuples_updated(c)
            + pg_catalog.pg_stat_get_tuples_deleted(c))::float8 AS changes,
-       current_setting('track_counts')::boolean AS counted
+       -- A standby counts nothing of what it replays: there, every poll fingerprints.
+       current_setting('track_counts')::boolean AND NOT pg_catalog.pg_is_in_recovery() AS counted
 FROM unnest('{pg_namespace,pg_class,pg_attribute,pg_attrdef,pg_constraint,pg_index,pg_rewrite,
               pg_sequence,pg_proc,pg_trigger,pg_type,pg_enum}'::regclass[]) AS c
 UNION ALL

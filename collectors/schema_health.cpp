@@ -138,9 +138,10 @@ ORDER BY kind, rank)SQL";
 // What the result above depends on, read cheaply each poll: how many rows the catalogs it reads
 // have inserted, updated and deleted (statistics functions: a handful of numbers whatever the
 // size of the schema), and whether an index build is running (its end changes what is invalid
-// without touching a catalog when it fails). While neither moved, last poll's result stands.
+// without touching a catalog when it fails). While neither moved, last poll's result stands. A
+// standby counts nothing of what it replays, so there every poll reads the catalog.
 constexpr std::string_view kSignalSql = R"SQL(
-SELECT current_setting('track_counts')::boolean
+SELECT current_setting('track_counts')::boolean AND NOT pg_catalog.pg_is_in_recovery()
          AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_stat_progress_create_index
                          WHERE datid = (SELECT oid FROM pg_catalog.pg_database
                                         WHERE datname = current_database())) AS reusable,

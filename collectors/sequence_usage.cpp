@@ -46,7 +46,8 @@ WITH conflicting AS (
     AND database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database())
 ),
 signal AS (
-  SELECT CASE WHEN current_setting('track_counts')::boolean THEN
+  SELECT CASE WHEN current_setting('track_counts')::boolean
+                 AND NOT pg_catalog.pg_is_in_recovery() THEN
            (SELECT sum(pg_catalog.pg_stat_get_tuples_inserted(c)
                        + pg_catalog.pg_stat_get_tuples_updated(c)
                        + pg_catalog.pg_stat_get_tuples_deleted(c))

@@ -50,6 +50,9 @@ INSERT INTO orders SELECT g, g FROM generate_series(1, 2000) g;
 ANALYZE orders;
 DELETE FROM orders WHERE id > 200;
 SELECT pg_create_physical_replication_slot('mixin_idle_slot');  -- inactive: HasReplicationSlotUsed
+-- Renamed once both exporters run: a standby must not serve relations under names from its last
+-- catalog read (it counts none of the catalog changes it replays).
+CREATE TABLE standby_probe (id bigint PRIMARY KEY);
 SQL
 
 # ---------------------------------------------------------------- replica (pg_basebackup, streaming)
@@ -81,6 +84,29 @@ start_exporter "$PGHOST" "$PGPORT" "$primary_listen" "$work/exporter_primary.log
 start_exporter "$work" "$replica_port" "$replica_listen" "$work/exporter_replica.log"
 (wait_http "http://127.0.0.1:$primary_listen/readyz" 200 30) || { show_logs; exit 1; }
 (wait_http "http://127.0.0.1:$replica_listen/readyz" 200 30) || { show_logs; exit 1; }
+# A rename on the primary reaches both exporters' series: the primary's through its catalog change
+# signal, the replica's (which has none) through a catalog read every poll.
+series_named() { # <listen port> <relname>: whether the exporter serves tables series under that name
+  local body
+  body=$(curl -sf "http://127.0.0.1:$1/metrics") || return 1
+  grep -q "^pg_stat_user_tables_n_live_tup{.*relname=\"$2\"" <<<"$body"
+}
+wait_named() { # <listen port> <relname> [old relname]: within 20 s, the name served (and not the old one)
+  for _ in $(seq 1 20); do
+    series_named "$1" "$2" && { [ -z "${3:-}" ] || ! series_named "$1" "$3"; } && return 0
+    sleep 1
+  done
+  return 1
+}
+for port in "$primary_listen" "$replica_listen"; do
+  wait_named "$port" standby_probe || { show_logs; fail "no series for standby_probe on 127.0.0.1:$port"; }
+done
+psql -X -q -d "$db" -c "ALTER TABLE standby_probe RENAME TO standby_probe_renamed" >/dev/null
+for port in "$primary_listen" "$replica_listen"; do
+  wait_named "$port" standby_probe_renamed standby_probe ||
+    { show_logs; fail "127.0.0.1:$port still serves standby_probe under its old name 20 s after the rename"; }
+done
+
 cat >"$work/prometheus.yml" <<YAML
 global: {scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s}
 scrape_configs:
