@@ -44,7 +44,11 @@ class DdlProgress : public ::testing::Test {
     SqlSession observer(db.name());
     worker.send(sql);
     std::vector<Observation> seen;
-    const auto deadline = Clock::now() + std::chrono::seconds(120);
+    const auto sent = Clock::now();
+    const auto deadline = sent + std::chrono::seconds(120);
+    // The worker reads as idle until its backend has received the statement: only an idle state
+    // after it was seen busy (or long after sending) means the statement is over.
+    bool busy_seen = false;
     while (Clock::now() < deadline) {
       const auto now = Clock::now();
       const auto samples = collect(*collector, *session);
@@ -55,7 +59,10 @@ class DdlProgress : public ::testing::Test {
                                 ratios.front().labels};
         seen.push_back(std::move(observation));
       }
-      if (observer.exec("SELECT state FROM pg_stat_activity WHERE pid = " + pid) == "idle") break;
+      const bool idle =
+          observer.exec("SELECT state FROM pg_stat_activity WHERE pid = " + pid) == "idle";
+      if (!idle) busy_seen = true;
+      if (idle && (busy_seen || Clock::now() - sent > std::chrono::seconds(10))) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
     }
     finished = Clock::now();
@@ -132,6 +139,16 @@ TEST_F(DdlProgress, VacuumFullAndCopyFromAFile) {
   // A server-side file has a size, so COPY reports bytes of a total.
   const std::string file = "/tmp/" + db.name() + ".copy";
   db.exec("COPY big TO '" + file + "'; CREATE TABLE big_copy (v int)");
+  // The COPY pauses once, at a row halfway through the file, so that a poll sees it running
+  // however fast the machine reads the rest (under the sanitizers it once finished unseen).
+  const std::string halfway = db.exec("SELECT v FROM big OFFSET 1000000 LIMIT 1");
+  db.exec(
+      "CREATE FUNCTION pause_halfway() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+      "IF NEW.v = " +
+      halfway +
+      " THEN PERFORM pg_sleep(1); END IF; RETURN NEW; END $$; "
+      "CREATE TRIGGER pause_halfway BEFORE INSERT ON big_copy "
+      "FOR EACH ROW EXECUTE FUNCTION pause_halfway()");
   const auto copy = watch(worker, "COPY big_copy FROM '" + file + "'", finished);
   db.exec("COPY (SELECT 1) TO PROGRAM 'rm -f " + file + "'");
   ASSERT_FALSE(copy.empty());
