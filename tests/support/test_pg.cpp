@@ -47,7 +47,11 @@ void ensure_monitor_role() {
         kMonitorRole + "') THEN BEGIN CREATE ROLE " + kMonitorRole + " LOGIN PASSWORD '" +
         kMonitorPassword +
         "'; EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END; END IF; END $$");
-    admin.exec(std::string("GRANT pg_monitor TO ") + kMonitorRole);
+    // Two concurrent GRANTs of the same membership can both pass PostgreSQL's check and one then
+    // fails on pg_auth_members' unique index (seen in a clean-clone CI run): that one lost the
+    // race to a grant that did the same.
+    admin.exec(std::string("DO $$ BEGIN GRANT pg_monitor TO ") + kMonitorRole +
+               "; EXCEPTION WHEN unique_violation THEN NULL; END $$");
   });
 }
 
