@@ -82,6 +82,37 @@ TEST(HistoryChangeDetection, AnUnchangedTableIsScannedOnceForItsFingerprintOnly)
   EXPECT_EQ(executed_scans(*session, fingerprint), 2);
 }
 
+// The fingerprint is read with age(), which is relative to the newest transaction id: it must not
+// move while other transactions (here: in other tables) take new ids, frozen rows included.
+TEST(HistoryChangeDetection, TheFingerprintStandsStillWhileTransactionIdsAdvance) {
+  TestDatabase db;
+  seed(db, 20);
+  db.exec("CREATE TABLE public.busy (n int)");
+  auto session = monitor_session(db);
+  const auto advance_xids = [&db] {
+    for (int i = 0; i < 5; ++i) db.exec("INSERT INTO public.busy VALUES (1)");
+  };
+  const auto before = fingerprint_now(*session);
+  advance_xids();
+  EXPECT_EQ(fingerprint_now(*session), before);
+
+  db.exec("VACUUM (FREEZE) " + kQualified);
+  const auto frozen = fingerprint_now(*session);
+  advance_xids();
+  EXPECT_EQ(fingerprint_now(*session), frozen) << "frozen rows have age INT_MAX: counted apart";
+
+  // A change to a frozen table: one row version gets a new xmin, the count stays.
+  db.exec("UPDATE " + kQualified + " SET description = 'renamed' WHERE installed_rank = 3");
+  const auto updated = fingerprint_now(*session);
+  EXPECT_NE(updated, frozen);
+  advance_xids();
+  EXPECT_EQ(fingerprint_now(*session), updated);
+  // Delete and insert in one transaction, same count, partly frozen table.
+  db.exec("BEGIN; DELETE FROM " + kQualified + " WHERE installed_rank = 4; UPDATE " + kQualified +
+          " SET installed_rank = 4 WHERE installed_rank = 20; COMMIT");
+  EXPECT_NE(fingerprint_now(*session), updated);
+}
+
 TEST(HistoryChangeDetection, EveryKindOfChangeShowsAtTheNextPoll) {
   TestDatabase db;
   seed(db, 5);
