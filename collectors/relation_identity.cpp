@@ -58,14 +58,18 @@ QueryParams RelationIdentities::statistics_parameters() const {
   return {braced(oids), braced(member_oids), braced(member_positions), braced(member_kinds)};
 }
 
-std::size_t RelationIdentities::read_statistics(PgSession& session, std::string_view sql,
-                                                std::size_t parameters,
-                                                const RowHandler& row) const {
+PgResult RelationIdentities::query_statistics(PgSession& session, std::string_view sql,
+                                              std::size_t parameters) const {
   auto values = statistics_parameters();
   values.resize(parameters);
-  const auto result = session.query(sql, values);
+  return session.query(sql, values);
+}
+
+std::size_t RelationIdentities::read_statistics(const PgResult& result,
+                                                const RowHandler& row) const {
   std::size_t present = 0;
   for (int i = 0; i < result.rows(); ++i) {
+    if (result.is_null(i, 0)) continue;  // a member relation's row
     const std::string oid(result.text(i, 0));
     const auto* identity = of(oid);
     if (result.boolean(i, 1) || identity == nullptr) continue;
@@ -73,6 +77,12 @@ std::size_t RelationIdentities::read_statistics(PgSession& session, std::string_
     ++present;
   }
   return present;
+}
+
+std::size_t RelationIdentities::read_statistics(PgSession& session, std::string_view sql,
+                                                std::size_t parameters,
+                                                const RowHandler& row) const {
+  return read_statistics(query_statistics(session, sql, parameters), row);
 }
 
 }  // namespace mexp
