@@ -51,13 +51,38 @@ bool RankedRelations::needs_sizes(Clock::time_point now) const {
   return !sized_at_ || skipped_locked_ > 0 || now - *sized_at_ >= cadence_.size_interval;
 }
 
-void RankedRelations::begin_sizes(double wall_time) {
-  sizes_.clear();
+bool RankedRelations::sizes_current(const std::optional<std::string>& signal) const {
+  return sized_at_ && signal && sized_signal_ == signal;
+}
+
+std::string RankedRelations::size_writes_array() const {
+  std::string array(1, '{');
+  for (std::size_t i = 0; i < oids_.size(); ++i) {
+    if (i > 0) array.push_back(',');
+    const auto found = size_writes_.find(oids_[i]);
+    array.append(found == size_writes_.end() || found->second.empty() ? "NULL" : found->second);
+  }
+  array.push_back('}');
+  return array;
+}
+
+void RankedRelations::begin_sizes(double wall_time, bool keep, std::optional<std::string> signal) {
+  if (!keep) {
+    sizes_.clear();
+    size_writes_.clear();
+  }
+  sized_signal_ = std::move(signal);
   sizes_wall_time_ = wall_time;
 }
 
-void RankedRelations::size(const std::string& oid, std::vector<double> values) {
+void RankedRelations::size(const std::string& oid, std::vector<double> values, std::string writes) {
   sizes_[oid] = std::move(values);
+  size_writes_[oid] = std::move(writes);
+}
+
+void RankedRelations::forget_size(const std::string& oid) {
+  sizes_.erase(oid);
+  size_writes_.erase(oid);
 }
 
 const std::vector<double>* RankedRelations::sizes_of(const std::string& oid) const {

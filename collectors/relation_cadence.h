@@ -49,10 +49,22 @@ class RankedRelations {
   void saw(std::size_t rows);
 
   bool needs_sizes(Clock::time_point now) const;
-  // Starts a new set of sizes measured at `wall_time` (replacing every earlier one).
-  void begin_sizes(double wall_time);
-  // One relation's sizes from this measurement; a relation skipped because of a lock gets none.
-  void size(const std::string& oid, std::vector<double> values);
+  // Whether sizes kept from earlier measurements may stand for relations not written since: there
+  // were measurements since the last ranking, and the catalogs' signal (trustworthy) has not
+  // moved since the last one.
+  bool sizes_current(const std::optional<std::string>& signal) const;
+  // The `writes` figure of each exported relation at its last measurement, in rank order, as a
+  // PostgreSQL array literal (NULL for one not measured).
+  std::string size_writes_array() const;
+  // Starts a measurement at `wall_time`, made with the catalogs' `signal`: it replaces every
+  // earlier size unless `keep` (then only those measured again, or forgotten, change).
+  void begin_sizes(double wall_time, bool keep = false,
+                   std::optional<std::string> signal = std::nullopt);
+  // One relation's sizes from this measurement, and the statistics figure they were measured at
+  // (`writes`: rows written and vacuums, which move whenever the sizes can have changed).
+  void size(const std::string& oid, std::vector<double> values, std::string writes = {});
+  // A relation skipped because of a lock: it has no size until measured again.
+  void forget_size(const std::string& oid);
   // Ends the measurement; `skipped_locked` relations were left out because of a lock.
   void end_sizes(Clock::time_point now, double skipped_locked) {
     sized_at_ = now;
@@ -78,6 +90,8 @@ class RankedRelations {
   double sizes_wall_time_ = 0;
   double skipped_locked_ = 0;
   std::map<std::string, std::vector<double>> sizes_;
+  std::map<std::string, std::string> size_writes_;
+  std::optional<std::string> sized_signal_;
   RelationIdentities identities_;
 };
 

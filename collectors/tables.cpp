@@ -77,22 +77,40 @@ constexpr std::string_view kStatisticsColumns = R"SQL(
 // for tables in exclusive_locked: the CASE keeps pg_table_size and pg_indexes_size (which take
 // AccessShareLock on the table, its indexes and its TOAST relations) away from them. A table
 // dropped since the ranking has no row.
+//
+// A table's size changes only when it is written or vacuumed (or rewritten, a catalog change):
+// `writes` sums the statistics that count those (rows inserted, updated and deleted, vacuums of
+// the table and of its TOAST table). $3 holds each table's `writes` when its sizes were last
+// measured (NULL: not measured, or the catalogs changed since); a table whose `writes` is still
+// that is not measured again (~80 µs a table at 300 tables: most of the statement's 25 ms).
 const std::string kStatisticsSql = R"SQL(
 WITH exported AS (
-  SELECT relid, rank FROM unnest($1::oid[]) WITH ORDINALITY AS e(relid, rank)
+  SELECT relid, rank, last_writes
+  FROM unnest($1::oid[], $3::bigint[]) WITH ORDINALITY AS e(relid, last_writes, rank)
 ),)SQL" + std::string(kExclusiveLockedCte) +
                                    R"SQL(,
 measured AS MATERIALIZED (
-  SELECT e.rank, e.relid, r.schemaname, r.relname, l.oid IS NOT NULL AS locked,
-         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_table_size(e.relid) END AS table_size,
-         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_indexes_size(e.relid) END AS indexes_size,
+  SELECT e.rank, e.relid, r.schemaname, r.relname, l.oid IS NOT NULL AS locked, w.writes,
+         CASE WHEN $2::bool AND l.oid IS NULL AND e.last_writes IS DISTINCT FROM w.writes
+              THEN pg_table_size(e.relid) END AS table_size,
+         CASE WHEN $2::bool AND l.oid IS NULL AND e.last_writes IS DISTINCT FROM w.writes
+              THEN pg_indexes_size(e.relid) END AS indexes_size,
          x.idx_scan, x.idx_fetched, x.members
   FROM exported e
   JOIN LATERAL (
-    SELECT n.nspname AS schemaname, c.relname
+    SELECT n.nspname AS schemaname, c.relname, c.reltoastrelid
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE c.oid = e.relid LIMIT 1
   ) r ON true
+  CROSS JOIN LATERAL (
+    SELECT pg_stat_get_tuples_inserted(e.relid) + pg_stat_get_tuples_updated(e.relid)
+           + pg_stat_get_tuples_deleted(e.relid) + pg_stat_get_vacuum_count(e.relid)
+           + pg_stat_get_autovacuum_count(e.relid)
+           + CASE WHEN r.reltoastrelid <> 0
+                  THEN pg_stat_get_vacuum_count(r.reltoastrelid)
+                       + pg_stat_get_autovacuum_count(r.reltoastrelid)
+                  ELSE 0 END AS writes
+  ) w
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(pg_stat_get_numscans(i.indexrelid)), 0) AS idx_scan,
            coalesce(sum(pg_stat_get_tuples_fetched(i.indexrelid)), 0) AS idx_fetched,
@@ -104,7 +122,7 @@ measured AS MATERIALIZED (
 SELECT relid::text, schemaname, relname, )SQL" +
                                    std::string(kStatisticsColumns) + R"SQL(,
        indexes_size, table_size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked,
-       members
+       members, writes, locked
 FROM measured
 ORDER BY rank)SQL";
 
@@ -221,8 +239,9 @@ class TablesCollector final : public Collector {
     auto& table_size = per_table[kStatColumns.size() + 1];
     auto sized_at = gauge_family(
         "migration_exporter_tables_sizes_timestamp_seconds",
-        "When the table and index sizes served were measured (Unix time); they are measured every "
-        "size_interval, statistics every poll");
+        "When the table and index sizes served were measured (Unix time): every size_interval, "
+        "statistics every poll; a table neither written nor vacuumed since its last measurement "
+        "keeps its sizes until the next ranking");
     auto skipped = gauge_family(
         "migration_exporter_tables_skipped_locked",
         "Exported tables whose sizes were not measured in the last size measurement because an "
@@ -236,6 +255,10 @@ class TablesCollector final : public Collector {
         "Polls that looked the exported tables' names and indexes up in the catalogs (at a "
         "ranking, a size measurement, or when the catalogs changed); the other polls read "
         "statistics only");
+    auto sizes_measured = counter_family(
+        "migration_exporter_tables_sizes_measured_total",
+        "Tables whose sizes were measured (pg_table_size, pg_indexes_size); at a size measurement "
+        "between rankings a table neither written nor vacuumed since its last one keeps its sizes");
     const auto now = RankedRelations::Clock::now();
     const double wall_now = std::chrono::duration<double>(context.now.time_since_epoch()).count();
 
@@ -286,11 +309,16 @@ class TablesCollector final : public Collector {
                         oid, table, row, first, at < index_sums.size() ? &index_sums[at] : nullptr);
             });
           } else {
-            const auto result = query_skipping_locked(
-                session, kStatisticsSql, {ranked.oid_array(), measure_sizes ? "true" : "false"});
+            // Sizes of tables neither written nor vacuumed since they were measured are kept,
+            // unless the catalogs changed since (a new index, a rewrite) or it is a new ranking.
+            const bool keep_sizes = measure_sizes && ranked.sizes_current(signal);
+            const auto result =
+                query_skipping_locked(session, kStatisticsSql,
+                                      {ranked.oid_array(), measure_sizes ? "true" : "false",
+                                       keep_sizes ? ranked.size_writes_array() : "{}"});
             const int first_size = static_cast<int>(kStatColumns.size()) + 3;
             identities.begin(signal);
-            if (measure_sizes) ranked.begin_sizes(wall_now);
+            if (measure_sizes) ranked.begin_sizes(wall_now, keep_sizes, signal);
             for (int row = 0; row < result.rows(); ++row) {
               const std::string oid(result.text(row, 0));
               identities.identify(
@@ -299,7 +327,13 @@ class TablesCollector final : public Collector {
               if (measure_sizes) {
                 auto index_bytes = result.optional_number(row, first_size);
                 auto table_bytes = result.optional_number(row, first_size + 1);
-                if (index_bytes && table_bytes) ranked.size(oid, {*index_bytes, *table_bytes});
+                if (index_bytes && table_bytes) {
+                  ++sized_[session.datname()];
+                  ranked.size(oid, {*index_bytes, *table_bytes},
+                              std::string(result.text(row, first_size + 4)));
+                } else if (result.boolean(row, first_size + 5)) {
+                  ranked.forget_size(oid);  // locked now: no value is better than an old one
+                }
               }
               add_table(with_labels(base, {{"schemaname", result.text(row, 1)},
                                            {"relname", result.text(row, 2)}}),
@@ -312,6 +346,7 @@ class TablesCollector final : public Collector {
           }
           ranked.saw(rows);
           add_counter(catalog_reads, base, identities.reads());
+          add_counter(sizes_measured, base, sized_[session.datname()]);
           add_gauge(sized_at, base, ranked.sizes_measured_at());
           add_gauge(skipped, base, ranked.sizes_skipped_locked());
           add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
@@ -323,6 +358,7 @@ class TablesCollector final : public Collector {
     families.push_back(std::move(skipped));
     families.push_back(std::move(dropped));
     families.push_back(std::move(catalog_reads));
+    families.push_back(std::move(sizes_measured));
     return families;
   }
 
@@ -330,6 +366,7 @@ class TablesCollector final : public Collector {
   RelationScope scope_;
   std::string ranking_sql_;
   RankedRelationsByDatabase ranked_;
+  std::map<std::string, double> sized_;  // tables measured so far, by database
   DatabaseVisitor visitor_;
 };
 

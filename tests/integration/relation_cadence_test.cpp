@@ -64,6 +64,74 @@ TEST(RelationCadence, StatisticsEveryPollSizesOnlyAtTheirIntervalWithTheirTimest
             std::stod(db.exec("SELECT pg_table_size('orders')")));
 }
 
+// Between rankings, a size measurement measures only the tables written or vacuumed since their
+// last one (their statistics say so), and every table after a catalog change (a new index).
+TEST(RelationCadence, ASizeMeasurementBetweenRankingsMeasuresOnlyTablesThatCanHaveChanged) {
+  TestDatabase db;
+  for (const char* name : {"quiet", "busy"}) {
+    db.exec(std::string("CREATE TABLE ") + name +
+            " (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = off)");
+    db.exec(std::string("INSERT INTO ") + name + " SELECT g, 'n' FROM generate_series(1, 10) g");
+  }
+  db.exec("SELECT pg_stat_force_next_flush()");
+  const auto measured = [&db](const std::vector<prometheus::MetricFamily>& families) {
+    return sample(families, "migration_exporter_tables_sizes_measured_total",
+                  {{"datname", db.name()}})
+        .value_or(-1);
+  };
+  const auto served = [&db](const std::vector<prometheus::MetricFamily>& families,
+                            const char* family, const char* name) {
+    return sample(families, family, table(db, name)).value_or(-1);
+  };
+  const auto actual = [&db](const char* function, const char* name) {
+    return std::stod(db.exec(std::string("SELECT ") + function + "('" + name + "')"));
+  };
+
+  CollectorRun run("tables", db.name(), "size_interval = \"0s\"\nrank_interval = \"1h\"");
+  auto families = run.collect();
+  EXPECT_EQ(measured(families), 2);
+  families = run.collect();
+  EXPECT_EQ(measured(families), 2) << "neither written: sizes kept";
+  EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "quiet"),
+            actual("pg_table_size", "quiet"));
+  const double first_measured_at =
+      sample(families, "migration_exporter_tables_sizes_timestamp_seconds",
+             {{"datname", db.name()}})
+          .value_or(0);
+
+  // Rows written to one table: that one is measured again, and serves its new size.
+  db.exec("INSERT INTO busy SELECT g, repeat('x', 200) FROM generate_series(11, 5000) g");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  families = run.collect();
+  EXPECT_EQ(measured(families), 3);
+  EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "busy"),
+            actual("pg_table_size", "busy"));
+  EXPECT_EQ(served(families, "pg_stat_user_tables_index_size_bytes", "busy"),
+            actual("pg_indexes_size", "busy"));
+  EXPECT_GE(sample(families, "migration_exporter_tables_sizes_timestamp_seconds",
+                   {{"datname", db.name()}})
+                .value_or(0),
+            first_measured_at);
+
+  // Emptied and vacuumed (VACUUM truncates the file): measured again.
+  db.exec("DELETE FROM busy");
+  db.exec("VACUUM busy");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  families = run.collect();
+  EXPECT_EQ(measured(families), 4);
+  EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "busy"),
+            actual("pg_table_size", "busy"));
+
+  // An index on the quiet table writes none of its rows, but changes the catalogs: every table
+  // is measured again.
+  db.exec("CREATE INDEX quiet_note ON quiet (note)");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  families = run.collect();
+  EXPECT_EQ(measured(families), 6);
+  EXPECT_EQ(served(families, "pg_stat_user_tables_index_size_bytes", "quiet"),
+            actual("pg_indexes_size", "quiet"));
+}
+
 TEST(RelationCadence, TheRankingIsRenewedAtItsIntervalAndAtOnceWhenAnExportedTableIsDropped) {
   TestDatabase db;
   db.exec("CREATE TABLE small (id int); INSERT INTO small SELECT generate_series(1, 100)");
