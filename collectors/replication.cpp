@@ -13,7 +13,15 @@ namespace {
 // a primary and the replay position on a standby (pg_current_wal_lsn() fails during recovery).
 // A replica's slot comes from the slot's active_pid (pg_stat_replication has no slot column).
 constexpr std::string_view kSqlTemplate = R"SQL(
-WITH position AS (
+WITH replicas AS (
+  -- pg_stat_replication without its read of every backend's status (pg_stat_get_activity(NULL),
+  -- ~0.15 ms with 100 connections, every poll): the WAL senders first, then each one's session.
+  SELECT w.pid, a.application_name, a.client_addr, w.state, w.sent_lsn, w.write_lsn,
+         w.flush_lsn, w.replay_lsn, w.write_lag, w.flush_lag, w.replay_lag
+  FROM pg_stat_get_wal_senders() w
+  CROSS JOIN LATERAL pg_stat_get_activity(w.pid) a
+),
+position AS (
   SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
               ELSE pg_current_wal_lsn() END AS lsn
 )
@@ -33,7 +41,7 @@ SELECT 'replica' AS kind,
        NULL AS database, NULL AS slot_type, NULL AS plugin, NULL AS temporary, NULL AS active,
        NULL AS wal_status, NULL AS safe_wal_size, NULL AS retained_bytes, NULL AS lag_bytes,
        NULL AS xmin_age
-FROM pg_stat_replication r CROSS JOIN position p
+FROM replicas r CROSS JOIN position p
 LEFT JOIN pg_replication_slots s ON s.active_pid = r.pid
 UNION ALL
 SELECT 'slot', NULL, NULL, NULL, s.slot_name::text,
