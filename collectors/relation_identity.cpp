@@ -58,18 +58,14 @@ QueryParams RelationIdentities::statistics_parameters() const {
   return {braced(oids), braced(member_oids), braced(member_positions), braced(member_kinds)};
 }
 
-PgResult RelationIdentities::query_statistics(PgSession& session, std::string_view sql,
-                                              std::size_t parameters) const {
+std::size_t RelationIdentities::read_statistics(PgSession& session, std::string_view sql,
+                                                std::size_t parameters,
+                                                const RowHandler& row) const {
   auto values = statistics_parameters();
   values.resize(parameters);
-  return session.query(sql, values);
-}
-
-std::size_t RelationIdentities::read_statistics(const PgResult& result,
-                                                const RowHandler& row) const {
+  const auto result = session.query(sql, values);
   std::size_t present = 0;
   for (int i = 0; i < result.rows(); ++i) {
-    if (result.is_null(i, 0)) continue;  // a member relation's row
     const std::string oid(result.text(i, 0));
     const auto* identity = of(oid);
     if (result.boolean(i, 1) || identity == nullptr) continue;
@@ -77,12 +73,6 @@ std::size_t RelationIdentities::read_statistics(const PgResult& result,
     ++present;
   }
   return present;
-}
-
-std::size_t RelationIdentities::read_statistics(PgSession& session, std::string_view sql,
-                                                std::size_t parameters,
-                                                const RowHandler& row) const {
-  return read_statistics(query_statistics(session, sql, parameters), row);
 }
 
 }  // namespace mexp

@@ -68,10 +68,6 @@ class RelationIdentities {
                                         const PgResult& result, int row)>;
   std::size_t read_statistics(PgSession& session, std::string_view sql, std::size_t parameters,
                               const RowHandler& row) const;
-  // The same in two steps, for a statement that also returns rows of member relations (NULL oid,
-  // skipped by the second step) which the caller reads in between.
-  PgResult query_statistics(PgSession& session, std::string_view sql, std::size_t parameters) const;
-  std::size_t read_statistics(const PgResult& result, const RowHandler& row) const;
   // Catalog reads so far (a counter for the collector's self-metric).
   double reads() const { return reads_; }
 
