@@ -179,7 +179,7 @@ class DdlProgressCollector final : public Collector {
     auto done = gauge_family("pg_progress_phase_done",
                              "Work the current phase has done, in `unit` (blocks, tuples, bytes, "
                              "lockers waited for, ...)");
-    auto total = gauge_family("pg_progress_phase_total",
+    auto total = gauge_family("pg_progress_phase_size",
                               "Work the current phase has to do, in `unit` (absent when the view "
                               "gives no total)");
     auto dropped = gauge_family(

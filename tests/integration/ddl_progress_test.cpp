@@ -58,6 +58,10 @@ class DdlProgress : public ::testing::Test {
                                 samples.get("pg_progress_seconds_remaining", {{"pid", pid}}),
                                 ratios.front().labels};
         seen.push_back(std::move(observation));
+        // Every family here is a gauge: none may end in _total (promtool reports it).
+        if (samples.get("pg_progress_phase_size", {{"pid", pid}})) phase_size_seen = true;
+        for (const char* wrong : {"pg_progress_phase_total"})
+          EXPECT_TRUE(samples.all(wrong).empty()) << wrong;
       }
       const bool idle =
           observer.exec("SELECT state FROM pg_stat_activity WHERE pid = " + pid) == "idle";
@@ -73,6 +77,7 @@ class DdlProgress : public ::testing::Test {
   TestDatabase db;
   std::unique_ptr<mexp::PgSession> session;
   std::unique_ptr<mexp::Collector> collector;
+  bool phase_size_seen = false;  // a pg_progress_phase_size sample of the worker, while watched
 };
 
 }  // namespace
@@ -92,6 +97,7 @@ TEST_F(DdlProgress, CreateIndexUnderAMigrationLockRisesAndEstimatesTheTimeLeft) 
   const double took = std::chrono::duration<double>(finished - started).count();
   RecordProperty("create_index_seconds", std::to_string(took));
   ASSERT_GE(seen.size(), 4u) << "the build took " << took << " s";
+  EXPECT_TRUE(phase_size_seen);
 
   EXPECT_EQ(seen.front().labels.at("command"), "CREATE INDEX");
   EXPECT_EQ(seen.front().labels.at("relname"), "big");

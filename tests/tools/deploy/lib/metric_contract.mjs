@@ -117,7 +117,7 @@ export const metricContract = {
   pg_schema_unmanaged_change_timestamp_seconds: { type: "gauge", labels: ["datname", "schemaname", "kind"] },
   // ddl_progress
   ...gauges(["pg_progress_running_seconds", "pg_progress_ratio", "pg_progress_seconds_remaining"], progress),
-  ...gauges(["pg_progress_phase_done", "pg_progress_phase_total"], [...progress, "unit"]),
+  ...gauges(["pg_progress_phase_done", "pg_progress_phase_size"], [...progress, "unit"]),
   migration_exporter_ddl_progress_dropped: { type: "gauge", labels: ["datname"] },
   // the exporter itself
   pg_up: { type: "gauge", labels: ["datname"] },
