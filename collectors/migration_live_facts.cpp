@@ -28,24 +28,10 @@ const std::string kSessionsAndWaiters =
 const std::string kAdvisoryHolders =
     "SELECT 'session', h.pid, NULL, NULL, NULL, h.held, NULL, 0::float8 FROM advisory_locks h";
 
-// Rows of the live statement (row_kind, pid, c1..c4, n1, n2):
-//   database  c1 = current_database(), c2 = hex SHA-256 of it (PostgreSQL 11+, else NULL)
-//   table     a table whose name a tool uses: c1 = schema, c2 = name, c3 = which of the columns
-//             asked for ($2) it has, comma-joined, c4 = pids holding ACCESS EXCLUSIVE on it,
-//             n1 = ACCESS EXCLUSIVE requests on it (granted or waiting), n2 = 1 if readable
-//   session   a backend connected to this database: c1 = backend_xid, c2 = client address,
-//             c3 = client host name, c4 = advisory locks it holds here ("classid:objid:objsubid",
-//             comma-joined), n1 = age of its open transaction in seconds, n2 = backend_start.
-//             With LiveDetail::locks only the backends holding advisory locks here, c4 alone.
-//   waiter    a backend anywhere waiting for a lock: c1 = pg_blocking_pids (comma-joined),
-//             n1 = seconds waited (from pg_locks.waitstart; before PostgreSQL 14 from the waiting
-//             statement's start, an upper bound). LiveDetail::sessions only.
-std::string live_statement(int server_version, LiveDetail detail) {
+// The statement's first common table expressions: this database, the locks of other backends,
+// the ACCESS EXCLUSIVE ones here and the advisory locks held here by backend.
+std::string lock_ctes(int server_version) {
   const std::string waitstart = server_version >= 140000 ? "l.waitstart" : "NULL::timestamptz";
-  const std::string sha256 =
-      server_version >= 110000
-          ? "encode(pg_catalog.sha256(convert_to(pg_catalog.current_database(), 'UTF8')), 'hex')"
-          : "NULL::text";
   return "WITH this_database AS ("
          "  SELECT d.oid, d.datname FROM pg_catalog.pg_database d"
          "  WHERE d.datname = pg_catalog.current_database()), "
@@ -56,15 +42,6 @@ std::string live_statement(int server_version, LiveDetail detail) {
          " AS waitstart"
          "  FROM pg_catalog.pg_locks l"
          "  WHERE l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()), "
-         "candidate_tables AS ("
-         "  SELECT c.oid, n.nspname, c.relname,"
-         "    pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
-         "      AND pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable,"
-         "    (SELECT string_agg(a.attname, ',') FROM pg_catalog.pg_attribute a"
-         "      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
-         "        AND a.attname = ANY($2::text[])) AS columns"
-         "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
-         "  WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p')), "
          "exclusive_locks AS ("
          "  SELECT l.relation, l.pid, l.granted FROM lock_rows l JOIN this_database d"
          "    ON l.database = d.oid"
@@ -72,20 +49,67 @@ std::string live_statement(int server_version, LiveDetail detail) {
          "advisory_locks AS ("
          "  SELECT l.pid, string_agg(l.classid || ':' || l.objid || ':' || l.objsubid, ',') AS held"
          "  FROM lock_rows l JOIN this_database d ON l.database = d.oid"
-         "  WHERE l.locktype = 'advisory' AND l.granted GROUP BY l.pid) "
-         "SELECT 'database' AS row_kind, NULL::int AS pid, d.datname::text AS c1, " +
+         "  WHERE l.locktype = 'advisory' AND l.granted GROUP BY l.pid) ";
+}
+
+// A table's ACCESS EXCLUSIVE holders (c4) and requests (n1), for the table rows.
+const std::string kExclusiveColumns =
+    "  (SELECT string_agg(e.pid::text, ',') FROM exclusive_locks e"
+    "    WHERE e.relation = t.oid AND e.granted) AS c4,"
+    "  (SELECT count(*) FROM exclusive_locks e WHERE e.relation = t.oid)::float8 AS n1, ";
+
+// Rows of the live statement (row_kind, pid, c1..c4, n1, n2):
+//   database  c1 = current_database(), c2 = hex SHA-256 of it (PostgreSQL 11+, else NULL)
+//   table     a table whose name a tool uses: pid = its oid, c1 = schema, c2 = name, c3 = which
+//             of the columns asked for ($2) it has, comma-joined, c4 = pids holding ACCESS
+//             EXCLUSIVE on it, n1 = ACCESS EXCLUSIVE requests on it (granted or waiting), n2 = 1
+//             if readable
+//   session   a backend connected to this database: c1 = backend_xid, c2 = client address,
+//             c3 = client host name, c4 = advisory locks it holds here ("classid:objid:objsubid",
+//             comma-joined), n1 = age of its open transaction in seconds, n2 = backend_start.
+//             With LiveDetail::locks only the backends holding advisory locks here, c4 alone.
+//   waiter    a backend anywhere waiting for a lock: c1 = pg_blocking_pids (comma-joined),
+//             n1 = seconds waited (from pg_locks.waitstart; before PostgreSQL 14 from the waiting
+//             statement's start, an upper bound). LiveDetail::sessions only.
+std::string live_statement(int server_version, LiveDetail detail) {
+  const std::string sha256 =
+      server_version >= 110000
+          ? "encode(pg_catalog.sha256(convert_to(pg_catalog.current_database(), 'UTF8')), 'hex')"
+          : "NULL::text";
+  return lock_ctes(server_version) +
+         ", candidate_tables AS ("
+         "  SELECT c.oid, n.nspname, c.relname,"
+         "    pg_catalog.has_schema_privilege(n.oid, 'USAGE')"
+         "      AND pg_catalog.has_table_privilege(c.oid, 'SELECT') AS readable,"
+         "    (SELECT string_agg(a.attname, ',') FROM pg_catalog.pg_attribute a"
+         "      WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+         "        AND a.attname = ANY($2::text[])) AS columns"
+         "  FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+         "  WHERE c.relname = ANY($1::text[]) AND c.relkind IN ('r', 'p')) "
+         "SELECT 'database' AS row_kind, NULL::bigint AS pid, d.datname::text AS c1, " +
          sha256 +
          " AS c2, NULL::text AS c3, NULL::text AS c4, NULL::float8 AS n1, NULL::float8 AS n2"
          "  FROM this_database d "
          "UNION ALL "
-         "SELECT 'table', NULL, t.nspname::text, t.relname::text, t.columns,"
-         "  (SELECT string_agg(e.pid::text, ',') FROM exclusive_locks e"
-         "    WHERE e.relation = t.oid AND e.granted),"
-         "  (SELECT count(*) FROM exclusive_locks e WHERE e.relation = t.oid)::float8,"
+         "SELECT 'table', t.oid::bigint, t.nspname::text, t.relname::text, t.columns," +
+         kExclusiveColumns +
          "  CASE WHEN t.readable THEN 1 ELSE 0 END::float8"
          "  FROM candidate_tables t "
          "UNION ALL " +
          (detail == LiveDetail::locks ? kAdvisoryHolders : kSessionsAndWaiters);
+}
+
+// The probe without the catalog: the same table rows (c1..c3 and n2 NULL) for the oids in $1,
+// and the advisory locks held here.
+std::string live_locks_statement(int server_version) {
+  return lock_ctes(server_version) +
+         "SELECT 'table' AS row_kind, t.oid::bigint AS pid, NULL::text AS c1, NULL::text AS c2,"
+         "  NULL::text AS c3," +
+         kExclusiveColumns +
+         "  NULL::float8 AS n2"
+         "  FROM unnest($1::oid[]) AS t(oid) "
+         "UNION ALL " +
+         kAdvisoryHolders;
 }
 
 }  // namespace
@@ -100,28 +124,36 @@ std::set<std::string> split_list(std::string_view text, char separator) {
   return items;
 }
 
-LiveFacts read_live_facts(PgSession& session, const std::set<std::string>& table_names,
-                          const std::set<std::string>& columns, LiveDetail detail) {
-  auto result = session.query(live_statement(session.server_version(), detail),
-                              {pg_text_array(table_names), pg_text_array(columns)});
+namespace {
+
+// Reads the rows of either statement into `facts`. A table row without a name (the locks-only
+// statement) updates the lock fields of the table of that oid already in `facts`.
+void read_rows(const PgResult& result, LiveFacts& facts) {
   const int kind = result.column("row_kind"), pid = result.column("pid"), c1 = result.column("c1"),
             c2 = result.column("c2"), c3 = result.column("c3"), c4 = result.column("c4"),
             n1 = result.column("n1"), n2 = result.column("n2");
-  LiveFacts facts;
   for (int row = 0; row < result.rows(); ++row) {
     const std::string_view row_kind = result.text(row, kind);
     if (row_kind == "database") {
       facts.database = {std::string(result.text(row, c1)), std::string(result.text(row, c2))};
     } else if (row_kind == "table") {
-      FoundTable table{std::string(result.text(row, c1)),
-                       std::string(result.text(row, c2)),
-                       split_list(result.text(row, c3), ','),
-                       {},
-                       result.number(row, n1) > 0,
-                       result.number(row, n2) > 0};
+      const std::string oid(result.text(row, pid));
+      std::vector<int> holders;
       for (const auto& holder : split_list(result.text(row, c4), ','))
-        table.exclusive_holders.push_back(std::stoi(holder));
-      facts.tables.push_back(std::move(table));
+        holders.push_back(std::stoi(holder));
+      const bool requested = result.number(row, n1) > 0;
+      if (result.is_null(row, c1)) {
+        for (auto& table : facts.tables) {
+          if (table.oid != oid) continue;
+          table.exclusive_holders = std::move(holders);
+          table.exclusive_requested = requested;
+          break;
+        }
+        continue;
+      }
+      facts.tables.push_back({std::string(result.text(row, c1)), std::string(result.text(row, c2)),
+                              split_list(result.text(row, c3), ','), std::move(holders), requested,
+                              result.number(row, n2) > 0, oid});
     } else if (row_kind == "session") {
       facts.sessions[static_cast<int>(result.number(row, pid))] = {
           std::string(result.text(row, c1)), std::string(result.text(row, c2)),
@@ -133,6 +165,32 @@ LiveFacts read_live_facts(PgSession& session, const std::set<std::string>& table
       facts.wait_seconds[waiter] = result.number(row, n1);
     }
   }
+}
+
+}  // namespace
+
+LiveFacts read_live_facts(PgSession& session, const std::set<std::string>& table_names,
+                          const std::set<std::string>& columns, LiveDetail detail) {
+  const auto result = session.query(live_statement(session.server_version(), detail),
+                                    {pg_text_array(table_names), pg_text_array(columns)});
+  LiveFacts facts;
+  read_rows(result, facts);
+  return facts;
+}
+
+LiveFacts read_live_locks(PgSession& session, const LiveFacts& catalog) {
+  LiveFacts facts;
+  facts.database = catalog.database;
+  facts.tables = catalog.tables;
+  std::string oids(1, '{');
+  for (auto& table : facts.tables) {
+    table.exclusive_holders.clear();
+    table.exclusive_requested = false;
+    if (oids.size() > 1) oids.push_back(',');
+    oids.append(table.oid);
+  }
+  oids.push_back('}');
+  read_rows(session.query(live_locks_statement(session.server_version()), {oids}), facts);
   return facts;
 }
 

@@ -28,6 +28,7 @@ struct FoundTable {
   std::vector<int> exclusive_holders;
   bool exclusive_requested = false;
   bool readable = false;
+  std::string oid;
 };
 
 struct LiveFacts {
@@ -48,6 +49,11 @@ enum class LiveDetail { locks, sessions };
 // presence tells the tools' tables apart.
 LiveFacts read_live_facts(PgSession& session, const std::set<std::string>& table_names,
                           const std::set<std::string>& columns, LiveDetail detail);
+
+// The probe (LiveDetail::locks) without the catalog: `catalog` is what the last full probe found
+// (its database and tables); pg_locks alone is read again for those tables' ACCESS EXCLUSIVE
+// holders and for the advisory locks held here.
+LiveFacts read_live_locks(PgSession& session, const LiveFacts& catalog);
 
 // "a,b,,c" → {a, b, c}.
 std::set<std::string> split_list(std::string_view text, char separator);

@@ -4,9 +4,10 @@
 // lock (fixed key, or computed from the database or the history table name), a row of a lock
 // table (Liquibase, Knex, goose), or an ACCESS EXCLUSIVE lock on the history table (EF Core).
 //
-// A probe every poll reads the catalog (which history and lock tables exist) and pg_locks; only
-// while a tool's lock is held does the full statement also read pg_stat_activity and
-// pg_blocking_pids (live_statement in migration_live_facts.cpp). Only when lock tables exist does
+// A probe every poll reads pg_locks, and the catalog (which history and lock tables exist) when it
+// changed (migration_live_catalog.h); only while a tool's lock is held does the full statement
+// also read pg_stat_activity and pg_blocking_pids (live_statement in migration_live_facts.cpp).
+// Only when lock tables exist does
 // a statement read them; it is the one place the exporter reads a user table here, and it skips
 // every lock table with an ACCESS EXCLUSIVE lock granted or requested, so that it never queues
 // behind a migration (lock_timeout is the last guard). `read_lock_tables = false` turns that read
@@ -18,6 +19,7 @@
 #include <set>
 
 #include "collectors/blocking_graph.h"
+#include "collectors/migration_live_catalog.h"
 #include "collectors/migration_live_facts.h"
 #include "collectors/migration_lock_tables.h"
 #include "collectors/migration_locks.h"
@@ -67,7 +69,8 @@ class MigrationProgressCollector : public Collector {
     // Most polls find no tool's lock held. A probe of pg_locks and the catalog says so; the
     // sessions and lock waiters (pg_stat_activity, pg_blocking_pids: most of the statement's
     // cost, run every 5 s) are read only when a tool's lock is held or a lock table says locked.
-    LiveFacts facts = read_live_facts(context.session, table_names_, columns_, LiveDetail::locks);
+    LiveFacts facts =
+        catalog_.probe(context.session, table_names_, columns_, LiveCatalog::Clock::now());
     const LockTableReads lock_tables = plan_lock_table_reads(facts);
     std::optional<PgResult> lock_rows;
     if (!lock_tables.tables.empty())
@@ -290,8 +293,14 @@ class MigrationProgressCollector : public Collector {
       add_gauge(waiting, labels, own_wait);
       if (observation.reports_staleness) add_gauge(stale, labels, observation.stale ? 1 : 0);
     }
+    auto catalog_reads = counter_family(
+        "migration_exporter_migration_progress_catalog_reads_total",
+        "Probes that looked the migration tools' tables up in the catalogs (when the catalogs "
+        "changed, and at least every minute); the others read pg_locks only");
+    add_counter(catalog_reads, context.base_labels, catalog_.reads());
     std::vector<prometheus::MetricFamily> result;
-    for (auto* family : {&in_progress, &seconds, &blocked, &blocked_wait, &waiting, &stale})
+    for (auto* family :
+         {&in_progress, &seconds, &blocked, &blocked_wait, &waiting, &stale, &catalog_reads})
       result.push_back(std::move(*family));
     return result;
   }
@@ -306,6 +315,7 @@ class MigrationProgressCollector : public Collector {
 
   Options options_;
   std::set<std::string> table_names_, columns_;
+  LiveCatalog catalog_;
   std::map<std::string, TimePoint> first_seen_;
   std::set<std::string> warned_;
 };

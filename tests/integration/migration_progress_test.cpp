@@ -283,6 +283,48 @@ TEST_F(MigrationProgress, EfCoreLocksItsHistoryTableForTheRun) {
   EXPECT_EQ(live(poll(), "migration_in_progress", "efcore", "public", "__EFMigrationsHistory"), 0);
 }
 
+// Between catalog changes the probe reads pg_locks only (the tools' tables are kept from the last
+// catalog read), and still sees every lock come and go; a new history table is found at the next
+// probe after it is created.
+TEST_F(MigrationProgress, ProbesBetweenCatalogChangesReadLocksOnlyAndMissNoLock) {
+  const auto catalog_reads = [](const mexp::test::Samples& samples) {
+    return samples.get("migration_exporter_migration_progress_catalog_reads_total", {})
+        .value_or(-1);
+  };
+  db.exec(
+      "CREATE TABLE \"__EFMigrationsHistory\" (\"MigrationId\" character varying(150) NOT NULL, "
+      "\"ProductVersion\" character varying(32) NOT NULL)");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  const std::string ef = "__EFMigrationsHistory", flyway = "flyway_schema_history";
+  auto samples = poll();
+  EXPECT_EQ(catalog_reads(samples), 1);
+  EXPECT_EQ(live(samples, "migration_in_progress", "efcore", "public", ef), 0);
+
+  SqlSession migration(db.name());
+  migration.exec("BEGIN; LOCK TABLE \"__EFMigrationsHistory\" IN ACCESS EXCLUSIVE MODE");
+  samples = poll();
+  EXPECT_EQ(catalog_reads(samples), 1) << "no catalog change: pg_locks only";
+  EXPECT_EQ(live(samples, "migration_in_progress", "efcore", "public", ef), 1);
+  migration.exec("COMMIT");
+  samples = poll();
+  EXPECT_EQ(live(samples, "migration_in_progress", "efcore", "public", ef), 0);
+
+  db.exec("CREATE TABLE public.flyway_schema_history " + std::string(kFlywayTable));
+  db.exec("SELECT pg_stat_force_next_flush()");
+  samples = poll();
+  EXPECT_EQ(catalog_reads(samples), 2) << "a new table: the catalogs are read again";
+  EXPECT_EQ(live(samples, "migration_in_progress", "flyway", "public", flyway), 0);
+
+  migration.exec("SELECT pg_advisory_lock(77433833903597)");
+  samples = poll();
+  EXPECT_EQ(catalog_reads(samples), 2);
+  EXPECT_EQ(live(samples, "migration_in_progress", "flyway", "public", flyway), 1);
+  migration.exec("SELECT pg_advisory_unlock(77433833903597)");
+  samples = poll();
+  EXPECT_EQ(live(samples, "migration_in_progress", "flyway", "public", flyway), 0);
+  EXPECT_EQ(catalog_reads(samples), 2);
+}
+
 class LiquibaseLock : public MigrationProgress {
  protected:
   void SetUp() override {
