@@ -7,11 +7,11 @@
 #include <set>
 #include <sstream>
 
+#include "collectors/history_catalog.h"
 #include "collectors/history_families.h"
 #include "collectors/history_pacing.h"
 #include "collectors/history_statement.h"
 #include "collectors/history_tools.h"
-#include "collectors/relation_scope.h"
 #include "core/collector.h"
 #include "core/log.h"
 #include "sources/source_pairing.h"
@@ -22,29 +22,11 @@ namespace {
 constexpr const char* kLockNotAvailable = "55P03";
 constexpr const char* kQueryCanceled = "57014";  // what statement_timeout raises
 
-struct ExplicitTable {
-  std::string tool, schema, table;
-};
-
 struct Options {
-  bool auto_detect = true;
-  std::vector<std::string> schemas;  // empty: every non-system schema
+  HistoryLookup lookup;  // which tables (auto-detected, in which schemas; configured)
   int info_limit = 10;
-  std::vector<ExplicitTable> tables;
   HistoryPacingOptions pacing;
   SourcePairings sources;  // tables paired with their migration files (sources/)
-};
-
-struct WatchedTable {
-  const HistoryTool* tool;
-  std::string schema, table;
-  bool readable = false;
-  bool found = false;
-  bool has_row_versions = true;  // a table (xmin to fingerprint), not a view or foreign table
-  // An ACCESS EXCLUSIVE lock is held or awaited on it (or, for a view, on a relation it reads):
-  // the statement would queue behind it, so it is not run this poll.
-  bool exclusive_locked = false;
-  std::vector<std::string> missing_columns;  // a configured table that is not this tool's shape
 };
 
 // Last poll's result of a table, kept to serve while the table is unchanged (same fingerprint)
@@ -69,7 +51,7 @@ class HistoryCollector : public Collector {
   std::vector<prometheus::MetricFamily> collect(CollectContext& context) override {
     HistoryFamilies families;
     std::map<std::pair<std::string, std::string>, CachedResult> cached_next;
-    auto tables = find_tables(context.session);
+    auto tables = catalog_.find(context.session, options_.lookup, HistoryCatalog::Clock::now());
     double dropped = 0, skipped_locked = 0, deferred = 0;
     if (pacing_.max_tables() > 0 && tables.size() > pacing_.max_tables()) {
       dropped = static_cast<double>(tables.size() - pacing_.max_tables());
@@ -192,6 +174,11 @@ class HistoryCollector : public Collector {
               "History tables whose last read exceeded statement_timeout: read again only after "
               "1, 2, 4, ... up to 32 skipped polls.",
               static_cast<double>(pacing_.tables_backing_off()));
+    result.push_back(counter_family(
+        "migration_exporter_history_catalog_reads_total",
+        "Polls that looked the history tables up in the catalogs (when the catalogs changed, and "
+        "at least every minute); the others checked their locks in pg_locks only."));
+    add_counter(result.back(), context.base_labels, catalog_.reads());
     return result;
   }
 
@@ -224,87 +211,6 @@ class HistoryCollector : public Collector {
     return std::nullopt;
   }
 
-  std::vector<WatchedTable> find_tables(PgSession& session) {
-    std::vector<std::string> names, companions;
-    for (const auto& tool : history_tools()) {
-      names.insert(names.end(), tool.table_names.begin(), tool.table_names.end());
-      companions.insert(companions.end(), tool.companion_tables.begin(),
-                        tool.companion_tables.end());
-    }
-    for (const auto& table : options_.tables) names.push_back(table.table);
-    // Columns and companion tables come back joined by chr(31), for the tools' requirements.
-    // Column 6 says whether the statement would queue behind an ACCESS EXCLUSIVE lock: one held or
-    // awaited on the table, one of its indexes or its TOAST table, or, for a view, on a relation it
-    // reads directly.
-    auto result = session.query(
-        "WITH" + std::string(kExclusiveLockedCte) +
-            " SELECT n.nspname, c.relname, has_schema_privilege(n.oid, 'USAGE') AND "
-            "has_table_privilege(c.oid, 'SELECT'), "
-            "(SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, NULL), chr(31)) "
-            "FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT "
-            "a.attisdropped), "
-            "(SELECT string_agg(s.relname, chr(31)) FROM pg_catalog.pg_class s "
-            "WHERE s.relnamespace = c.relnamespace AND s.relname = ANY($2::text[])), "
-            "c.relkind IN ('r', 'p', 'm'), "
-            "c.oid IN (SELECT oid FROM exclusive_locked) OR EXISTS (SELECT FROM "
-            "pg_catalog.pg_rewrite "
-            "r JOIN pg_catalog.pg_depend d ON d.classid = 'pg_catalog.pg_rewrite'::regclass AND "
-            "d.objid = r.oid WHERE r.ev_class = c.oid AND d.refclassid = "
-            "'pg_catalog.pg_class'::regclass "
-            "AND d.refobjid IN (SELECT oid FROM exclusive_locked)) "
-            "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND c.relname = ANY($1::text[]) "
-            "AND n.nspname <> 'information_schema' AND n.nspname !~ '^pg_' ORDER BY 1, 2",
-        {pg_text_array(names), pg_text_array(companions)});
-    std::vector<WatchedTable> tables;
-    std::set<std::pair<std::string, std::string>> seen;
-    for (const auto& explicit_table : options_.tables) {
-      WatchedTable watched{find_history_tool(explicit_table.tool),
-                           explicit_table.schema,
-                           explicit_table.table,
-                           false,
-                           false,
-                           true,
-                           false,
-                           {}};
-      for (int row = 0; row < result.rows(); ++row) {
-        if (result.text(row, 0) == watched.schema && result.text(row, 1) == watched.table) {
-          watched.found = true;
-          watched.readable = result.boolean(row, 2);
-          watched.has_row_versions = result.boolean(row, 5);
-          watched.exclusive_locked = result.boolean(row, 6);
-          watched.missing_columns =
-              missing_history_columns(*watched.tool, split_units(result.text(row, 3)));
-        }
-      }
-      seen.emplace(watched.schema, watched.table);
-      tables.push_back(std::move(watched));
-    }
-    if (!options_.auto_detect) return tables;
-    for (int row = 0; row < result.rows(); ++row) {
-      const std::string schema(result.text(row, 0));
-      const std::string table(result.text(row, 1));
-      if (seen.contains({schema, table})) continue;
-      if (!options_.schemas.empty() && std::find(options_.schemas.begin(), options_.schemas.end(),
-                                                 schema) == options_.schemas.end()) {
-        continue;
-      }
-      // A table of a known name whose columns fit no tool belongs to something else: skip it.
-      const auto* tool = match_history_tool(table, split_units(result.text(row, 3)),
-                                            split_units(result.text(row, 4)));
-      if (tool != nullptr)
-        tables.push_back({tool,
-                          schema,
-                          table,
-                          result.boolean(row, 2),
-                          true,
-                          result.boolean(row, 5),
-                          result.boolean(row, 6),
-                          {}});
-    }
-    return tables;
-  }
-
   void warn_once(const WatchedTable& table, const std::string& why) {
     if (warned_.insert({table.schema, table.table}).second) {
       log::warn("history table unreadable", {{"tool", table.tool->name},
@@ -315,6 +221,7 @@ class HistoryCollector : public Collector {
   }
 
   Options options_;
+  HistoryCatalog catalog_;
   HistoryPacing pacing_;
   std::map<std::pair<std::string, std::string>, CachedResult> cache_;
   std::map<std::pair<std::string, std::string>, VersionTrail> trails_;
@@ -323,8 +230,8 @@ class HistoryCollector : public Collector {
 
 std::unique_ptr<Collector> make_history_collector(CollectorOptions& options) {
   Options parsed;
-  parsed.auto_detect = options.get_bool("auto_detect", true);
-  parsed.schemas = options.get_strings("schemas", {});
+  parsed.lookup.auto_detect = options.get_bool("auto_detect", true);
+  parsed.lookup.schemas = options.get_strings("schemas", {});
   parsed.info_limit = static_cast<int>(options.get_int("info_limit", 10, 0, 1000));
   parsed.pacing.max_tables =
       static_cast<std::size_t>(options.get_int("max_tables", 50, 0, 1000000));
@@ -371,7 +278,7 @@ std::unique_ptr<Collector> make_history_collector(CollectorOptions& options) {
                            "unknown tool '" + table.tool + "' (known: " + known + ")");
           complete = false;
         }
-        if (complete) parsed.tables.push_back(std::move(table));
+        if (complete) parsed.lookup.tables.push_back(std::move(table));
       }
     }
   }

@@ -184,3 +184,49 @@ tables = [{ tool = "flyway", schema = "public", table = "history_view" }])");
                     100, true);
   EXPECT_EQ(collect(*collector, *session).get("migration_applied", view), 4);
 }
+
+// Which tables to read is looked up in the catalogs only when they changed: the polls between
+// check the tables' locks in pg_locks alone, and still skip a locked table and find a new one.
+TEST(HistoryChangeDetection, TablesAreLookedUpAgainOnlyWhenTheCatalogsChange) {
+  TestDatabase db;
+  seed(db, 5);
+  db.exec("SELECT pg_stat_force_next_flush()");
+  auto session = monitor_session(db);
+  auto collector = make_collector("history");
+  const auto reads = [](const Samples& samples) {
+    return samples.get("migration_exporter_history_catalog_reads_total").value_or(-1);
+  };
+  auto samples = collect(*collector, *session);
+  EXPECT_EQ(reads(samples), 1);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 5);
+
+  // A row, no catalog change: read, and the tables not looked up again.
+  insert_flyway_row(db, kQualified, 6, "6", "step", "SQL", "V6__step.sql", "2026-01-01 00:06:00",
+                    100, true);
+  samples = collect(*collector, *session);
+  EXPECT_EQ(reads(samples), 1);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 6);
+
+  // A migration holds ACCESS EXCLUSIVE on the history table: skipped, its values served.
+  SqlSession migration(db.name());
+  migration.exec("BEGIN; LOCK TABLE " + kQualified + " IN ACCESS EXCLUSIVE MODE");
+  samples = collect(*collector, *session);
+  EXPECT_EQ(reads(samples), 1);
+  EXPECT_EQ(samples.get("migration_exporter_history_tables_skipped_locked"), 1);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 6);
+  migration.exec("COMMIT");
+  samples = collect(*collector, *session);
+  EXPECT_EQ(samples.get("migration_exporter_history_tables_skipped_locked"), 0);
+
+  // A second history table: the catalogs changed, both are read.
+  db.exec("CREATE SCHEMA other");
+  create_flyway_table(db, "other", "flyway_schema_history");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  samples = collect(*collector, *session);
+  EXPECT_EQ(reads(samples), 2);
+  EXPECT_EQ(samples.get("migration_applied", kTable), 6);
+  EXPECT_EQ(
+      samples.get("migration_applied",
+                  {{"tool", "flyway"}, {"schema", "other"}, {"table", "flyway_schema_history"}}),
+      0);
+}

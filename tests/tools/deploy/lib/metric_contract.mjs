@@ -41,7 +41,8 @@ export const metricContract = {
   // migration_progress
   ...gauges(["migration_in_progress", "migration_in_progress_seconds", "migration_blocked_sessions",
     "migration_blocked_max_wait_seconds", "migration_waiting_seconds", "migration_lock_stale"], live),
-  ...counters(["migration_exporter_migration_progress_catalog_reads_total"], ["datname"]),
+  ...counters(["migration_exporter_migration_progress_catalog_reads_total",
+    "migration_exporter_history_catalog_reads_total"], ["datname"]),
   // locks
   pg_locks_count: { type: "gauge", labels: ["datname", "mode"] },
   pg_locks_waiting: { type: "gauge", labels: ["datname", "mode", "locktype"] },
