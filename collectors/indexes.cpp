@@ -64,18 +64,27 @@ ORDER BY kind, rank)SQL";
 // (LIMIT 1 keeps them nested index probes: joined plainly, the planner hashed all of pg_class);
 // with $2 also their sizes, except for indexes of tables in exclusive_locked (which also covers a
 // lock on the index itself: REINDEX, DROP INDEX). An index dropped since the ranking has no row.
+//
+// An index grows only when its table is written, and vacuum is what reorganises it (a REINDEX is
+// a catalog change): `writes` sums the table's rows inserted, updated and deleted and its vacuums.
+// $3 holds each index's `writes` when its size was last measured (NULL: not measured, or the
+// catalogs changed since); an index whose table's `writes` is still that is not measured again.
+// (A manual brin_summarize_new_values() or gin_clean_pending_list() can change an index without
+// a write; the next ranking measures every index again.)
 const std::string kStatisticsSql = R"SQL(
 WITH exported AS (
-  SELECT indexrelid, rank FROM unnest($1::oid[]) WITH ORDINALITY AS e(indexrelid, rank)
+  SELECT indexrelid, rank, last_writes
+  FROM unnest($1::oid[], $3::bigint[]) WITH ORDINALITY AS e(indexrelid, last_writes, rank)
 ),)SQL" + std::string(kExclusiveLockedCte) +
                                    R"SQL(,
 measured AS MATERIALIZED (
   SELECT e.rank, e.indexrelid, r.schemaname, r.relname, r.indexrelname,
-         l.oid IS NOT NULL AS locked,
+         l.oid IS NOT NULL AS locked, w.writes,
          pg_stat_get_numscans(e.indexrelid) AS idx_scan,
          pg_stat_get_tuples_returned(e.indexrelid) AS idx_tup_read,
          pg_stat_get_tuples_fetched(e.indexrelid) AS idx_tup_fetch,
-         CASE WHEN $2::bool AND l.oid IS NULL THEN pg_relation_size(e.indexrelid) END AS size
+         CASE WHEN $2::bool AND l.oid IS NULL AND e.last_writes IS DISTINCT FROM w.writes
+              THEN pg_relation_size(e.indexrelid) END AS size
   FROM exported e
   JOIN LATERAL (
     SELECT n.nspname AS schemaname, c.relname, i.relname AS indexrelname, x.indrelid
@@ -85,10 +94,15 @@ measured AS MATERIALIZED (
     JOIN pg_namespace n ON n.oid = c.relnamespace
     WHERE x.indexrelid = e.indexrelid LIMIT 1
   ) r ON true
+  CROSS JOIN LATERAL (
+    SELECT pg_stat_get_tuples_inserted(r.indrelid) + pg_stat_get_tuples_updated(r.indrelid)
+           + pg_stat_get_tuples_deleted(r.indrelid) + pg_stat_get_vacuum_count(r.indrelid)
+           + pg_stat_get_autovacuum_count(r.indrelid) AS writes
+  ) w
   LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = r.indrelid
 )
 SELECT indexrelid::text, schemaname, relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch,
-       size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked
+       size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked, writes, locked
 FROM measured
 ORDER BY rank)SQL";
 
@@ -145,12 +159,18 @@ class IndexesCollector final : public Collector {
                                 "exported because of the max_indexes cap (as of the last ranking)");
     auto sized_at = gauge_family(
         "migration_exporter_indexes_sizes_timestamp_seconds",
-        "When the index sizes served were measured (Unix time); they are measured every "
-        "size_interval, statistics every poll, never-scanned indexes every rank_interval");
+        "When the index sizes served were measured (Unix time): every size_interval, statistics "
+        "every poll, never-scanned indexes every rank_interval; an index whose table was neither "
+        "written nor vacuumed since its last measurement keeps its size until the next ranking");
     auto catalog_reads = counter_family(
         "migration_exporter_indexes_catalog_reads_total",
         "Polls that looked the exported indexes' names up in the catalogs (at a ranking, a size "
         "measurement, or when the catalogs changed); the other polls read statistics only");
+    auto sizes_measured = counter_family(
+        "migration_exporter_indexes_sizes_measured_total",
+        "Indexes whose sizes were measured (pg_relation_size); at a size measurement between "
+        "rankings an index whose table was neither written nor vacuumed since its last one keeps "
+        "its size");
     const auto now = RankedRelations::Clock::now();
     const double wall_now = std::chrono::duration<double>(context.now.time_since_epoch()).count();
 
@@ -186,10 +206,15 @@ class IndexesCollector final : public Collector {
                   }
                 });
           } else {
-            const auto result = query_skipping_locked(
-                session, kStatisticsSql, {ranked.oid_array(), measure_sizes ? "true" : "false"});
+            // Sizes of indexes whose tables were neither written nor vacuumed since they were
+            // measured are kept, unless the catalogs changed since or it is a new ranking.
+            const bool keep_sizes = measure_sizes && ranked.sizes_current(signal);
+            const auto result =
+                query_skipping_locked(session, kStatisticsSql,
+                                      {ranked.oid_array(), measure_sizes ? "true" : "false",
+                                       keep_sizes ? ranked.size_writes_array() : "{}"});
             identities.begin(signal);
-            if (measure_sizes) ranked.begin_sizes(wall_now);
+            if (measure_sizes) ranked.begin_sizes(wall_now, keep_sizes, signal);
             for (int row = 0; row < result.rows(); ++row) {
               context.emit_when_full(per_row);
               const std::string oid(result.text(row, 0));
@@ -202,7 +227,12 @@ class IndexesCollector final : public Collector {
                                                      {"indexrelname", result.text(row, 3)}});
               add_statistics(labels, result, row, 4);
               if (measure_sizes) {
-                if (auto bytes = result.optional_number(row, 7)) ranked.size(oid, {*bytes});
+                if (auto bytes = result.optional_number(row, 7)) {
+                  ++sized_[session.datname()];
+                  ranked.size(oid, {*bytes}, std::string(result.text(row, 9)));
+                } else if (result.boolean(row, 10)) {
+                  ranked.forget_size(oid);  // locked now: no value is better than an old one
+                }
               }
               if (const auto* bytes = ranked.sizes_of(oid)) add_gauge(size, labels, (*bytes)[0]);
             }
@@ -220,6 +250,7 @@ class IndexesCollector final : public Collector {
           }
           ranked.saw(rows);
           add_counter(catalog_reads, base, identities.reads());
+          add_counter(sizes_measured, base, sized_[session.datname()]);
           add_gauge(sized_at, base, ranked.sizes_measured_at());
           add_gauge(skipped, base, ranked.sizes_skipped_locked());
           add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
@@ -231,6 +262,7 @@ class IndexesCollector final : public Collector {
     families.push_back(std::move(skipped));
     families.push_back(std::move(dropped));
     families.push_back(std::move(catalog_reads));
+    families.push_back(std::move(sizes_measured));
     return families;
   }
 
@@ -256,6 +288,7 @@ class IndexesCollector final : public Collector {
   RelationScope scope_;
   RankedRelationsByDatabase ranked_;
   std::map<std::string, std::vector<NeverScanned>> never_scanned_;
+  std::map<std::string, double> sized_;  // indexes measured so far, by database
   DatabaseVisitor visitor_;
 };
 

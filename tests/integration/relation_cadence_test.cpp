@@ -192,3 +192,51 @@ TEST(RelationCadence, IndexesServeStatisticsEveryPollAndSizesAtTheirInterval) {
   EXPECT_TRUE(sample(families, "migration_exporter_indexes_sizes_timestamp_seconds",
                      {{"datname", db.name()}}));
 }
+
+// The same for indexes, keyed on their table's writes and vacuums: an index of a table neither
+// written nor vacuumed keeps its size, and every index is measured again after a catalog change.
+TEST(RelationCadence, AnIndexSizeMeasurementMeasuresOnlyIndexesOfTablesThatCanHaveChanged) {
+  TestDatabase db;
+  for (const char* name : {"quiet", "busy"}) {
+    db.exec(std::string("CREATE TABLE ") + name +
+            " (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = off)");
+    db.exec(std::string("INSERT INTO ") + name + " SELECT g, 'n' FROM generate_series(1, 10) g");
+  }
+  db.exec("SELECT pg_stat_force_next_flush()");
+  const auto measured = [&db](const std::vector<prometheus::MetricFamily>& families) {
+    return sample(families, "migration_exporter_indexes_sizes_measured_total",
+                  {{"datname", db.name()}})
+        .value_or(-1);
+  };
+  const auto served = [](const std::vector<prometheus::MetricFamily>& families, const char* index) {
+    return sample(families, "pg_stat_user_indexes_size_bytes", {{"indexrelname", index}})
+        .value_or(-1);
+  };
+  const auto actual = [&db](const char* index) {
+    return std::stod(db.exec(std::string("SELECT pg_relation_size('") + index + "')"));
+  };
+
+  CollectorRun run("indexes", db.name(), "size_interval = \"0s\"\nrank_interval = \"1h\"");
+  auto families = run.collect();
+  EXPECT_EQ(measured(families), 2);
+  families = run.collect();
+  EXPECT_EQ(measured(families), 2) << "neither table written: sizes kept";
+  EXPECT_EQ(served(families, "quiet_pkey"), actual("quiet_pkey"));
+
+  // Rows written to one table: its index is measured again and serves its new size.
+  db.exec("INSERT INTO busy SELECT g, 'n' FROM generate_series(11, 5000) g");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  ASSERT_GT(actual("busy_pkey"), actual("quiet_pkey"));
+  families = run.collect();
+  EXPECT_EQ(measured(families), 3);
+  EXPECT_EQ(served(families, "busy_pkey"), actual("busy_pkey"));
+  EXPECT_EQ(served(families, "quiet_pkey"), actual("quiet_pkey"));
+
+  // A new index changes the catalogs: both exported indexes are measured again (the new one is
+  // exported from the next ranking on).
+  db.exec("CREATE INDEX quiet_note ON quiet (note)");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  families = run.collect();
+  EXPECT_EQ(measured(families), 5);
+  EXPECT_EQ(served(families, "quiet_pkey"), actual("quiet_pkey"));
+}

@@ -139,7 +139,7 @@ export const metricContract = {
     "migration_exporter_history_tables_dropped", "migration_exporter_history_tables_skipped_locked",
     "migration_exporter_history_tables_deferred", "migration_exporter_history_tables_backing_off"],
   ["datname"]),
-  ...counters(["migration_exporter_tables_sizes_measured_total",
+  ...counters(["migration_exporter_tables_sizes_measured_total", "migration_exporter_indexes_sizes_measured_total",
     "migration_exporter_tables_catalog_reads_total", "migration_exporter_indexes_catalog_reads_total",
     "migration_exporter_statio_user_tables_catalog_reads_total"], ["datname"]),
   ...gauges(["migration_exporter_config_last_reload_successful",
