@@ -23,6 +23,24 @@ double now_seconds() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
+// Two small tables, "quiet" and "busy", that autovacuum leaves alone, their rows counted.
+void create_quiet_and_busy_tables(TestDatabase& db) {
+  for (const char* name : {"quiet", "busy"}) {
+    db.exec(std::string("CREATE TABLE ") + name +
+            " (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = off)");
+    db.exec(std::string("INSERT INTO ") + name + " SELECT g, 'n' FROM generate_series(1, 10) g");
+  }
+  db.exec("SELECT pg_stat_force_next_flush()");
+}
+
+// A collector's `migration_exporter_<collector>_sizes_measured_total` for the database (-1: none).
+double sizes_measured(const std::vector<prometheus::MetricFamily>& families, const TestDatabase& db,
+                      const std::string& collector) {
+  return sample(families, "migration_exporter_" + collector + "_sizes_measured_total",
+                {{"datname", db.name()}})
+      .value_or(-1);
+}
+
 }  // namespace
 
 TEST(RelationCadence, StatisticsEveryPollSizesOnlyAtTheirIntervalWithTheirTimestamp) {
@@ -68,16 +86,9 @@ TEST(RelationCadence, StatisticsEveryPollSizesOnlyAtTheirIntervalWithTheirTimest
 // last one (their statistics say so), and every table after a catalog change (a new index).
 TEST(RelationCadence, ASizeMeasurementBetweenRankingsMeasuresOnlyTablesThatCanHaveChanged) {
   TestDatabase db;
-  for (const char* name : {"quiet", "busy"}) {
-    db.exec(std::string("CREATE TABLE ") + name +
-            " (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = off)");
-    db.exec(std::string("INSERT INTO ") + name + " SELECT g, 'n' FROM generate_series(1, 10) g");
-  }
-  db.exec("SELECT pg_stat_force_next_flush()");
+  create_quiet_and_busy_tables(db);
   const auto measured = [&db](const std::vector<prometheus::MetricFamily>& families) {
-    return sample(families, "migration_exporter_tables_sizes_measured_total",
-                  {{"datname", db.name()}})
-        .value_or(-1);
+    return sizes_measured(families, db, "tables");
   };
   const auto served = [&db](const std::vector<prometheus::MetricFamily>& families,
                             const char* family, const char* name) {
@@ -197,16 +208,9 @@ TEST(RelationCadence, IndexesServeStatisticsEveryPollAndSizesAtTheirInterval) {
 // written nor vacuumed keeps its size, and every index is measured again after a catalog change.
 TEST(RelationCadence, AnIndexSizeMeasurementMeasuresOnlyIndexesOfTablesThatCanHaveChanged) {
   TestDatabase db;
-  for (const char* name : {"quiet", "busy"}) {
-    db.exec(std::string("CREATE TABLE ") + name +
-            " (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = off)");
-    db.exec(std::string("INSERT INTO ") + name + " SELECT g, 'n' FROM generate_series(1, 10) g");
-  }
-  db.exec("SELECT pg_stat_force_next_flush()");
+  create_quiet_and_busy_tables(db);
   const auto measured = [&db](const std::vector<prometheus::MetricFamily>& families) {
-    return sample(families, "migration_exporter_indexes_sizes_measured_total",
-                  {{"datname", db.name()}})
-        .value_or(-1);
+    return sizes_measured(families, db, "indexes");
   };
   const auto served = [](const std::vector<prometheus::MetricFamily>& families, const char* index) {
     return sample(families, "pg_stat_user_indexes_size_bytes", {{"indexrelname", index}})
