@@ -228,7 +228,6 @@ class IndexesCollector final : public Collector {
               add_statistics(labels, result, row, 4);
               if (measure_sizes) {
                 if (auto bytes = result.optional_number(row, 7)) {
-                  ++sized_[session.datname()];
                   ranked.size(oid, {*bytes}, std::string(result.text(row, 9)));
                 } else if (result.boolean(row, 10)) {
                   ranked.forget_size(oid);  // locked now: no value is better than an old one
@@ -250,7 +249,7 @@ class IndexesCollector final : public Collector {
           }
           ranked.saw(rows);
           add_counter(catalog_reads, base, identities.reads());
-          add_counter(sizes_measured, base, sized_[session.datname()]);
+          add_counter(sizes_measured, base, ranked.sizes_measured_total());
           add_gauge(sized_at, base, ranked.sizes_measured_at());
           add_gauge(skipped, base, ranked.sizes_skipped_locked());
           add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
@@ -288,7 +287,6 @@ class IndexesCollector final : public Collector {
   RelationScope scope_;
   RankedRelationsByDatabase ranked_;
   std::map<std::string, std::vector<NeverScanned>> never_scanned_;
-  std::map<std::string, double> sized_;  // indexes measured so far, by database
   DatabaseVisitor visitor_;
 };
 

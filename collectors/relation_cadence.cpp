@@ -78,6 +78,7 @@ void RankedRelations::begin_sizes(double wall_time, bool keep, std::optional<std
 void RankedRelations::size(const std::string& oid, std::vector<double> values, std::string writes) {
   sizes_[oid] = std::move(values);
   size_writes_[oid] = std::move(writes);
+  ++sizes_measured_total_;
 }
 
 void RankedRelations::forget_size(const std::string& oid) {

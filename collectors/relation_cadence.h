@@ -75,6 +75,8 @@ class RankedRelations {
   const std::vector<double>* sizes_of(const std::string& oid) const;
   // Wall-clock seconds of the last measurement (0 before the first).
   double sizes_measured_at() const { return sizes_wall_time_; }
+  // Relations measured so far (calls of size()), for a collector's counter.
+  double sizes_measured_total() const { return sizes_measured_total_; }
 
   // Names and members of the exported relations; forgotten at every ranking.
   RelationIdentities& identities() { return identities_; }
@@ -89,6 +91,7 @@ class RankedRelations {
   std::optional<Clock::time_point> sized_at_;
   double sizes_wall_time_ = 0;
   double skipped_locked_ = 0;
+  double sizes_measured_total_ = 0;
   std::map<std::string, std::vector<double>> sizes_;
   std::map<std::string, std::string> size_writes_;
   std::optional<std::string> sized_signal_;

@@ -305,7 +305,6 @@ class TablesCollector final : public Collector {
                 auto index_bytes = result.optional_number(row, first_size);
                 auto table_bytes = result.optional_number(row, first_size + 1);
                 if (index_bytes && table_bytes) {
-                  ++sized_[session.datname()];
                   ranked.size(oid, {*index_bytes, *table_bytes},
                               std::string(result.text(row, first_size + 4)));
                 } else if (result.boolean(row, first_size + 5)) {
@@ -323,7 +322,7 @@ class TablesCollector final : public Collector {
           }
           ranked.saw(rows);
           add_counter(catalog_reads, base, identities.reads());
-          add_counter(sizes_measured, base, sized_[session.datname()]);
+          add_counter(sizes_measured, base, ranked.sizes_measured_total());
           add_gauge(sized_at, base, ranked.sizes_measured_at());
           add_gauge(skipped, base, ranked.sizes_skipped_locked());
           add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
@@ -343,7 +342,6 @@ class TablesCollector final : public Collector {
   RelationScope scope_;
   std::string ranking_sql_;
   RankedRelationsByDatabase ranked_;
-  std::map<std::string, double> sized_;  // tables measured so far, by database
   DatabaseVisitor visitor_;
 };
 
