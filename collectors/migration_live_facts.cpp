@@ -104,26 +104,25 @@ std::string live_statement(int server_version, LiveDetail detail) {
 // database's ACCESS EXCLUSIVE locks and granted advisory locks) and counts each table's in one
 // grouped join: the full statement's correlated subqueries over every lock row cost more than
 // pg_locks itself at one probe every 5 s.
-std::string live_locks_statement() {
-  return "WITH lock_rows AS MATERIALIZED ("
-         "  SELECT l.locktype, l.relation, l.classid, l.objid, l.objsubid, l.granted, l.pid"
-         "  FROM pg_catalog.pg_locks l"
-         "  WHERE l.database = (SELECT d.oid FROM pg_catalog.pg_database d"
-         "                     WHERE d.datname = pg_catalog.current_database())"
-         "    AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()"
-         "    AND (l.locktype = 'advisory' AND l.granted"
-         "         OR l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock')) "
-         "SELECT 'table' AS row_kind, t.oid::bigint AS pid, NULL::text AS c1, NULL::text AS c2,"
-         "  NULL::text AS c3, string_agg(e.pid::text, ',') FILTER (WHERE e.granted) AS c4,"
-         "  count(e.relation)::float8 AS n1, NULL::float8 AS n2"
-         "  FROM unnest($1::oid[]) AS t(oid)"
-         "  LEFT JOIN lock_rows e ON e.locktype = 'relation' AND e.relation = t.oid"
-         "  GROUP BY t.oid "
-         "UNION ALL "
-         "SELECT 'session', h.pid, NULL, NULL, NULL,"
-         "  string_agg(h.classid || ':' || h.objid || ':' || h.objsubid, ','), NULL, 0::float8"
-         "  FROM lock_rows h WHERE h.locktype = 'advisory' GROUP BY h.pid";
-}
+constexpr const char* kLiveLocksStatement =
+    "WITH lock_rows AS MATERIALIZED ("
+    "  SELECT l.locktype, l.relation, l.classid, l.objid, l.objsubid, l.granted, l.pid"
+    "  FROM pg_catalog.pg_locks l"
+    "  WHERE l.database = (SELECT d.oid FROM pg_catalog.pg_database d"
+    "                     WHERE d.datname = pg_catalog.current_database())"
+    "    AND l.pid IS DISTINCT FROM pg_catalog.pg_backend_pid()"
+    "    AND (l.locktype = 'advisory' AND l.granted"
+    "         OR l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock')) "
+    "SELECT 'table' AS row_kind, t.oid::bigint AS pid, NULL::text AS c1, NULL::text AS c2,"
+    "  NULL::text AS c3, string_agg(e.pid::text, ',') FILTER (WHERE e.granted) AS c4,"
+    "  count(e.relation)::float8 AS n1, NULL::float8 AS n2"
+    "  FROM unnest($1::oid[]) AS t(oid)"
+    "  LEFT JOIN lock_rows e ON e.locktype = 'relation' AND e.relation = t.oid"
+    "  GROUP BY t.oid "
+    "UNION ALL "
+    "SELECT 'session', h.pid, NULL, NULL, NULL,"
+    "  string_agg(h.classid || ':' || h.objid || ':' || h.objsubid, ','), NULL, 0::float8"
+    "  FROM lock_rows h WHERE h.locktype = 'advisory' GROUP BY h.pid";
 
 }  // namespace
 
@@ -203,7 +202,7 @@ LiveFacts read_live_locks(PgSession& session, const LiveFacts& catalog) {
     oids.append(table.oid);
   }
   oids.push_back('}');
-  read_rows(session.query(live_locks_statement(), {oids}), facts);
+  read_rows(session.query(kLiveLocksStatement, {oids}), facts);
   return facts;
 }
 
