@@ -68,7 +68,8 @@ ORDER BY kind, rank)SQL";
 // An index grows only when its table is written, and vacuum is what reorganises it (a REINDEX is
 // a catalog change): `writes` sums the table's rows inserted, updated and deleted and its vacuums.
 // $3 holds each index's `writes` when its size was last measured (NULL: not measured, or the
-// catalogs changed since); an index whose table's `writes` is still that is not measured again.
+// catalogs changed since); an index whose table's `writes` is still that is not measured again,
+// unless the table is being_written now.
 // (A manual brin_summarize_new_values() or gin_clean_pending_list() can change an index without
 // a write; the next ranking measures every index again.)
 const std::string kStatisticsSql = R"SQL(
@@ -76,14 +77,15 @@ WITH exported AS (
   SELECT indexrelid, rank, last_writes
   FROM unnest($1::oid[], $3::bigint[]) WITH ORDINALITY AS e(indexrelid, last_writes, rank)
 ),)SQL" + std::string(kExclusiveLockedCte) +
-                                   R"SQL(,
+                                   "," + std::string(kBeingWrittenCte) + R"SQL(,
 measured AS MATERIALIZED (
   SELECT e.rank, e.indexrelid, r.schemaname, r.relname, r.indexrelname,
          l.oid IS NOT NULL AS locked, w.writes,
          pg_stat_get_numscans(e.indexrelid) AS idx_scan,
          pg_stat_get_tuples_returned(e.indexrelid) AS idx_tup_read,
          pg_stat_get_tuples_fetched(e.indexrelid) AS idx_tup_fetch,
-         CASE WHEN $2::bool AND l.oid IS NULL AND e.last_writes IS DISTINCT FROM w.writes
+         CASE WHEN $2::bool AND l.oid IS NULL
+                   AND (e.last_writes IS DISTINCT FROM w.writes OR b.oid IS NOT NULL)
               THEN pg_relation_size(e.indexrelid) END AS size
   FROM exported e
   JOIN LATERAL (
@@ -100,6 +102,7 @@ measured AS MATERIALIZED (
            + pg_stat_get_autovacuum_count(r.indrelid) AS writes
   ) w
   LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = r.indrelid
+  LEFT JOIN being_written b ON $2::bool AND b.oid = r.indrelid
 )
 SELECT indexrelid::text, schemaname, relname, indexrelname, idx_scan, idx_tup_read, idx_tup_fetch,
        size, count(*) FILTER (WHERE locked) OVER () AS skipped_locked, writes, locked

@@ -22,7 +22,10 @@ bool RankedRelations::needs_ranking(Clock::time_point now) const {
   return !ranked_at_ || relation_gone_ || now - *ranked_at_ >= cadence_.rank_interval;
 }
 
-void RankedRelations::ranked(std::vector<std::string> oids, double matched, Clock::time_point now) {
+void RankedRelations::ranked(std::vector<std::string> oids, double matched, Clock::time_point now,
+                             std::optional<std::string> inputs) {
+  ranking_inputs_ = std::move(inputs);
+  ++rankings_;
   oids_ = std::move(oids);
   // Appended piece by piece: GCC 12 reports a false -Wrestrict for += on a string assigned a
   // literal.
@@ -91,13 +94,40 @@ const std::vector<double>* RankedRelations::sizes_of(const std::string& oid) con
   return found == sizes_.end() ? nullptr : &found->second;
 }
 
+std::optional<std::string> read_ranking_inputs(PgSession& session) {
+  constexpr std::string_view kInputsSql = R"SQL(
+SELECT CASE WHEN current_setting('track_counts')::boolean AND NOT pg_catalog.pg_is_in_recovery()
+       THEN concat_ws('/',
+         (SELECT sum(pg_catalog.pg_stat_get_tuples_inserted(c)
+                     + pg_catalog.pg_stat_get_tuples_updated(c)
+                     + pg_catalog.pg_stat_get_tuples_deleted(c))
+          FROM unnest('{pg_class,pg_index,pg_namespace}'::regclass[]) AS c),
+         (SELECT sum(pg_catalog.pg_stat_get_vacuum_count(oid)
+                     + pg_catalog.pg_stat_get_autovacuum_count(oid)
+                     + pg_catalog.pg_stat_get_analyze_count(oid)
+                     + pg_catalog.pg_stat_get_autoanalyze_count(oid))
+          FROM pg_catalog.pg_class WHERE relkind IN ('r', 't', 'm')),
+         extract(epoch FROM pg_catalog.pg_stat_get_db_stat_reset_time(
+           (SELECT oid FROM pg_catalog.pg_database WHERE datname = pg_catalog.current_database()))))
+       END AS inputs)SQL";
+  const auto result = session.query(kInputsSql);
+  if (result.rows() == 0) return std::nullopt;
+  return result.optional_text(0, 0);
+}
+
 void rank_relations(PgSession& session, std::string_view ranking_sql, const RelationScope& scope,
                     RankedRelations& ranked, RankedRelations::Clock::time_point now) {
+  auto inputs = read_ranking_inputs(session);
+  if (ranked.ranking_stands(inputs)) {
+    ranked.stand(now);
+    return;
+  }
   const auto result = session.query(ranking_sql, relation_scope_params(scope));
   std::vector<std::string> oids;
   oids.reserve(static_cast<std::size_t>(result.rows()));
   for (int row = 0; row < result.rows(); ++row) oids.emplace_back(result.text(row, 0));
-  ranked.ranked(std::move(oids), result.rows() > 0 ? result.number(0, 1) : 0, now);
+  ranked.ranked(std::move(oids), result.rows() > 0 ? result.number(0, 1) : 0, now,
+                std::move(inputs));
 }
 
 }  // namespace mexp

@@ -39,8 +39,19 @@ class RankedRelations {
   // True when there is no ranking yet, it is older than rank_interval, or a relation it holds has
   // gone (dropped, or a database recreated under the same name).
   bool needs_ranking(Clock::time_point now) const;
-  // Keeps a new ranking: the exported oids in rank order and how many relations matched.
-  void ranked(std::vector<std::string> oids, double matched, Clock::time_point now);
+  // Keeps a new ranking: the exported oids in rank order, how many relations matched, and what it
+  // was computed from (read_ranking_inputs, read just before it).
+  void ranked(std::vector<std::string> oids, double matched, Clock::time_point now,
+              std::optional<std::string> inputs = std::nullopt);
+  // Whether the last ranking still holds: its inputs, trustworthy, have not moved since, and no
+  // relation it holds has gone. Then stand(now) keeps it for another rank_interval, with the
+  // names, indexes and sizes read for it.
+  bool ranking_stands(const std::optional<std::string>& inputs) const {
+    return ranked_at_ && !relation_gone_ && inputs && inputs == ranking_inputs_;
+  }
+  void stand(Clock::time_point now) { ranked_at_ = now; }
+  // Rankings run so far (a ranking that stood is not one), for a collector's counter.
+  double rankings() const { return rankings_; }
   // The exported oids as a PostgreSQL array literal, for the statistics statement.
   const std::string& oid_array() const { return oid_array_; }
   std::size_t exported() const { return oids_.size(); }
@@ -87,6 +98,8 @@ class RankedRelations {
   std::string oid_array_ = "{}";
   double matched_ = 0;
   std::optional<Clock::time_point> ranked_at_;
+  std::optional<std::string> ranking_inputs_;
+  double rankings_ = 0;
   bool relation_gone_ = false;
   std::optional<Clock::time_point> sized_at_;
   double sizes_wall_time_ = 0;
@@ -98,8 +111,17 @@ class RankedRelations {
   RelationIdentities identities_;
 };
 
+// A ranking by the pages pg_class records reads what changes only with the catalogs (a relation
+// created, dropped, renamed or rewritten: rows of pg_class, pg_index, pg_namespace) or when VACUUM
+// or ANALYZE record new page counts (in place, writing no row; counted per relation). Those counts
+// summed over every table, TOAST table and materialized view of the database, with the catalogs'
+// row counts and the statistics' reset time; nullopt when the statistics cannot be trusted
+// (track_counts off, a standby).
+std::optional<std::string> read_ranking_inputs(PgSession& session);
+
 // Runs a ranking statement (scope parameters $1..$5; rows of oid and the matched count, in rank
-// order) and keeps its result in `ranked`.
+// order) and keeps its result in `ranked`, unless the last ranking stands (its inputs have not
+// moved since: the same statement would return the same rows).
 void rank_relations(PgSession& session, std::string_view ranking_sql, const RelationScope& scope,
                     RankedRelations& ranked, RankedRelations::Clock::time_point now);
 

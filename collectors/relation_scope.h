@@ -67,4 +67,20 @@ exclusive_locked AS (
    AND d.objsubid = 0 AND d.refclassid = 'pg_class'::regclass AND d.deptype = 'i'
 ))SQL";
 
+// Tables being written, vacuumed or indexed right now, in this database: a CTE named
+// `being_written` with one column `oid`. Their sizes may have changed although their statistics
+// do not say so yet (rows are counted when their transaction ends, a VACUUM when it ends), so a
+// size measurement measures them whatever their statistics say. Each such session holds a lock
+// stronger than ROW SHARE on the table until then (ACCESS EXCLUSIVE ones are exclusive_locked,
+// never measured).
+inline constexpr std::string_view kBeingWrittenCte = R"SQL(
+being_written AS (
+  SELECT DISTINCT relation AS oid
+  FROM pg_locks
+  WHERE locktype = 'relation' AND granted
+    AND mode IN ('RowExclusiveLock', 'ShareUpdateExclusiveLock', 'ShareLock',
+                 'ShareRowExclusiveLock', 'ExclusiveLock')
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+))SQL";
+
 }  // namespace mexp

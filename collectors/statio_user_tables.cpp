@@ -137,6 +137,11 @@ class StatioUserTablesCollector final : public Collector {
         "Runs that looked the exported tables' names, indexes and TOAST relations up in the "
         "catalogs (at a ranking or when the catalogs changed); the other runs read statistics "
         "only");
+    auto rankings = counter_family(
+        "migration_exporter_statio_user_tables_rankings_total",
+        "Rankings that read every table's recorded pages to choose the exported ones; at "
+        "rank_interval a ranking whose inputs (the catalogs, VACUUM and ANALYZE counts) did not "
+        "move stands instead");
     const auto now = RankedRelations::Clock::now();
     std::vector<prometheus::MetricFamily> families;
     visitor_.visit_all(
@@ -172,12 +177,14 @@ class StatioUserTablesCollector final : public Collector {
           }
           ranked.saw(rows);
           add_counter(catalog_reads, base, identities.reads());
+          add_counter(rankings, base, ranked.rankings());
           add_gauge(dropped, base, ranked.matched() - static_cast<double>(ranked.exported()));
         },
         families);
     columns.move_into(families);
     families.push_back(std::move(dropped));
     families.push_back(std::move(catalog_reads));
+    families.push_back(std::move(rankings));
     return families;
   }
 

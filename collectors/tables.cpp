@@ -82,18 +82,21 @@ constexpr std::string_view kStatisticsColumns = R"SQL(
 // `writes` sums the statistics that count those (rows inserted, updated and deleted, vacuums of
 // the table and of its TOAST table). $3 holds each table's `writes` when its sizes were last
 // measured (NULL: not measured, or the catalogs changed since); a table whose `writes` is still
-// that is not measured again (~80 µs a table at 300 tables: most of the statement's 25 ms).
+// that is not measured again (~80 µs a table at 300 tables: most of the statement's 25 ms), unless
+// it is being_written now.
 const std::string kStatisticsSql = R"SQL(
 WITH exported AS (
   SELECT relid, rank, last_writes
   FROM unnest($1::oid[], $3::bigint[]) WITH ORDINALITY AS e(relid, last_writes, rank)
 ),)SQL" + std::string(kExclusiveLockedCte) +
-                                   R"SQL(,
+                                   "," + std::string(kBeingWrittenCte) + R"SQL(,
 measured AS MATERIALIZED (
   SELECT e.rank, e.relid, r.schemaname, r.relname, l.oid IS NOT NULL AS locked, w.writes,
-         CASE WHEN $2::bool AND l.oid IS NULL AND e.last_writes IS DISTINCT FROM w.writes
+         CASE WHEN $2::bool AND l.oid IS NULL
+                   AND (e.last_writes IS DISTINCT FROM w.writes OR b.oid IS NOT NULL)
               THEN pg_table_size(e.relid) END AS table_size,
-         CASE WHEN $2::bool AND l.oid IS NULL AND e.last_writes IS DISTINCT FROM w.writes
+         CASE WHEN $2::bool AND l.oid IS NULL
+                   AND (e.last_writes IS DISTINCT FROM w.writes OR b.oid IS NOT NULL)
               THEN pg_indexes_size(e.relid) END AS indexes_size,
          x.idx_scan, x.idx_fetched, x.members
   FROM exported e
@@ -118,6 +121,7 @@ measured AS MATERIALIZED (
     FROM pg_index i WHERE i.indrelid = e.relid
   ) x
   LEFT JOIN exclusive_locked l ON $2::bool AND l.oid = e.relid
+  LEFT JOIN being_written b ON $2::bool AND b.oid = e.relid
 )
 SELECT relid::text, schemaname, relname, )SQL" +
                                    std::string(kStatisticsColumns) + R"SQL(,
@@ -234,7 +238,7 @@ class TablesCollector final : public Collector {
         "migration_exporter_tables_sizes_timestamp_seconds",
         "When the table and index sizes served were measured (Unix time): every size_interval, "
         "statistics every poll; a table neither written nor vacuumed since its last measurement "
-        "keeps its sizes until the next ranking");
+        "keeps its sizes until the catalogs change");
     auto skipped = gauge_family(
         "migration_exporter_tables_skipped_locked",
         "Exported tables whose sizes were not measured in the last size measurement because an "
@@ -252,6 +256,11 @@ class TablesCollector final : public Collector {
         "migration_exporter_tables_sizes_measured_total",
         "Tables whose sizes were measured (pg_table_size, pg_indexes_size); at a size measurement "
         "between rankings a table neither written nor vacuumed since its last one keeps its sizes");
+    auto rankings = counter_family(
+        "migration_exporter_tables_rankings_total",
+        "Rankings that read every table's recorded pages to choose the exported ones; at "
+        "rank_interval a ranking whose inputs (the catalogs, VACUUM and ANALYZE counts) did not "
+        "move stands instead");
     const auto now = RankedRelations::Clock::now();
     const double wall_now = std::chrono::duration<double>(context.now.time_since_epoch()).count();
 
@@ -322,6 +331,7 @@ class TablesCollector final : public Collector {
           }
           ranked.saw(rows);
           add_counter(catalog_reads, base, identities.reads());
+          add_counter(rankings, base, ranked.rankings());
           add_counter(sizes_measured, base, ranked.sizes_measured_total());
           add_gauge(sized_at, base, ranked.sizes_measured_at());
           add_gauge(skipped, base, ranked.sizes_skipped_locked());
@@ -335,6 +345,7 @@ class TablesCollector final : public Collector {
     families.push_back(std::move(dropped));
     families.push_back(std::move(catalog_reads));
     families.push_back(std::move(sizes_measured));
+    families.push_back(std::move(rankings));
     return families;
   }
 

@@ -1,6 +1,6 @@
 // The tables and indexes collectors' cadence against the real server: statistics every poll, sizes
-// every size_interval (with the time they were measured), the ranking every rank_interval, and a
-// ranking renewed at once when an exported relation is dropped.
+// every size_interval (with the time they were measured; only where they can have changed), the
+// ranking every rank_interval, and a ranking renewed at once when an exported relation is dropped.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -11,6 +11,7 @@
 
 using mexp::test::CollectorRun;
 using mexp::test::sample;
+using mexp::test::SqlSession;
 using mexp::test::TestDatabase;
 
 namespace {
@@ -133,12 +134,23 @@ TEST(RelationCadence, ASizeMeasurementBetweenRankingsMeasuresOnlyTablesThatCanHa
   EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "busy"),
             actual("pg_table_size", "busy"));
 
+  // Rows an open transaction is writing reach the statistics only when it ends: while it is
+  // open, the table is measured at every size measurement and serves its growing size.
+  SqlSession writer(db.name());
+  writer.exec("BEGIN");
+  writer.exec("INSERT INTO busy SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g");
+  families = run.collect();
+  EXPECT_EQ(measured(families), 5);
+  EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "busy"),
+            actual("pg_table_size", "busy"));
+  writer.exec("ROLLBACK");
+
   // An index on the quiet table writes none of its rows, but changes the catalogs: every table
   // is measured again.
   db.exec("CREATE INDEX quiet_note ON quiet (note)");
   db.exec("SELECT pg_stat_force_next_flush()");
   families = run.collect();
-  EXPECT_EQ(measured(families), 6);
+  EXPECT_EQ(measured(families), 7);
   EXPECT_EQ(served(families, "pg_stat_user_tables_index_size_bytes", "quiet"),
             actual("pg_indexes_size", "quiet"));
 }
@@ -172,6 +184,49 @@ TEST(RelationCadence, TheRankingIsRenewedAtItsIntervalAndAtOnceWhenAnExportedTab
   EXPECT_FALSE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "large")));
   families = run.collect();
   EXPECT_TRUE(sample(families, "pg_stat_user_tables_n_live_tup", table(db, "medium")));
+}
+
+// At rank_interval, a ranking whose inputs did not move (no catalog change, no VACUUM or ANALYZE
+// recording new page counts) stands, with its names and sizes; one whose inputs moved runs.
+TEST(RelationCadence, ARankingStandsWhileItsInputsStandStill) {
+  TestDatabase db;
+  db.exec("CREATE TABLE small (id int) WITH (autovacuum_enabled = off)");
+  db.exec("CREATE TABLE medium (id int) WITH (autovacuum_enabled = off)");
+  db.exec("INSERT INTO small SELECT generate_series(1, 100)");
+  db.exec("INSERT INTO medium SELECT generate_series(1, 5000)");
+  db.exec("ANALYZE small; ANALYZE medium");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  const auto rankings = [&db](const std::vector<prometheus::MetricFamily>& families) {
+    return sample(families, "migration_exporter_tables_rankings_total", {{"datname", db.name()}})
+        .value_or(-1);
+  };
+  const auto exported = [&db](const std::vector<prometheus::MetricFamily>& families,
+                              const char* name) {
+    return sample(families, "pg_stat_user_tables_n_live_tup", table(db, name)).has_value();
+  };
+
+  CollectorRun run("tables", db.name(),
+                   "max_tables = 1\nrank_interval = \"1s\"\nsize_interval = \"1h\"");
+  auto families = run.collect();
+  EXPECT_EQ(rankings(families), 1);
+  EXPECT_TRUE(exported(families, "medium"));
+
+  // Rows written but no page counts recorded: the ranking's inputs stand still.
+  db.exec("INSERT INTO small SELECT generate_series(1, 50000)");
+  db.exec("SELECT pg_stat_force_next_flush()");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  families = run.collect();
+  EXPECT_EQ(rankings(families), 1) << "nothing a ranking reads moved: it stands";
+  EXPECT_TRUE(exported(families, "medium"));
+  EXPECT_FALSE(exported(families, "small"));
+
+  // ANALYZE records small's new page count: the next ranking runs and exports it.
+  db.exec("ANALYZE small");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  families = run.collect();
+  EXPECT_EQ(rankings(families), 2);
+  EXPECT_TRUE(exported(families, "small"));
+  EXPECT_FALSE(exported(families, "medium"));
 }
 
 TEST(RelationCadence, IndexesServeStatisticsEveryPollAndSizesAtTheirInterval) {
@@ -236,11 +291,20 @@ TEST(RelationCadence, AnIndexSizeMeasurementMeasuresOnlyIndexesOfTablesThatCanHa
   EXPECT_EQ(served(families, "busy_pkey"), actual("busy_pkey"));
   EXPECT_EQ(served(families, "quiet_pkey"), actual("quiet_pkey"));
 
+  // An open transaction writing rows: its table's index is measured while it is open.
+  SqlSession writer(db.name());
+  writer.exec("BEGIN");
+  writer.exec("INSERT INTO busy SELECT g, 'n' FROM generate_series(5001, 20000) g");
+  families = run.collect();
+  EXPECT_EQ(measured(families), 4);
+  EXPECT_EQ(served(families, "busy_pkey"), actual("busy_pkey"));
+  writer.exec("ROLLBACK");
+
   // A new index changes the catalogs: both exported indexes are measured again (the new one is
   // exported from the next ranking on).
   db.exec("CREATE INDEX quiet_note ON quiet (note)");
   db.exec("SELECT pg_stat_force_next_flush()");
   families = run.collect();
-  EXPECT_EQ(measured(families), 5);
+  EXPECT_EQ(measured(families), 6);
   EXPECT_EQ(served(families, "quiet_pkey"), actual("quiet_pkey"));
 }

@@ -217,7 +217,11 @@ TEST(StatioUserTablesCollector, KeepsItsRankingForRankIntervalUntilAnExportedTab
                ? std::string("first_big")
                : std::string("none");
   };
-  EXPECT_EQ(exported(run.collect()), "first_big");
+  auto families = run.collect();
+  EXPECT_EQ(exported(families), "first_big");
+  EXPECT_EQ(sample(families, "migration_exporter_statio_user_tables_rankings_total",
+                   {{"datname", db.name()}}),
+            1);
   db.exec("INSERT INTO later_big SELECT g FROM generate_series(1, 20000) g; ANALYZE later_big");
   EXPECT_EQ(exported(run.collect()), "first_big") << "re-ranked before rank_interval";
   db.exec("DROP TABLE first_big");
