@@ -111,13 +111,18 @@ TEST(RelationCadence, ASizeMeasurementBetweenRankingsMeasuresOnlyTablesThatCanHa
              {{"datname", db.name()}})
           .value_or(0);
 
+  // The next poll measures `count` tables in all so far, and serves busy's size as it is now.
+  const auto poll_measuring = [&](double count) {
+    families = run.collect();
+    EXPECT_EQ(measured(families), count);
+    EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "busy"),
+              actual("pg_table_size", "busy"));
+  };
+
   // Rows written to one table: that one is measured again, and serves its new size.
   db.exec("INSERT INTO busy SELECT g, repeat('x', 200) FROM generate_series(11, 5000) g");
   db.exec("SELECT pg_stat_force_next_flush()");
-  families = run.collect();
-  EXPECT_EQ(measured(families), 3);
-  EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "busy"),
-            actual("pg_table_size", "busy"));
+  poll_measuring(3);
   EXPECT_EQ(served(families, "pg_stat_user_tables_index_size_bytes", "busy"),
             actual("pg_indexes_size", "busy"));
   EXPECT_GE(sample(families, "migration_exporter_tables_sizes_timestamp_seconds",
@@ -129,20 +134,14 @@ TEST(RelationCadence, ASizeMeasurementBetweenRankingsMeasuresOnlyTablesThatCanHa
   db.exec("DELETE FROM busy");
   db.exec("VACUUM busy");
   db.exec("SELECT pg_stat_force_next_flush()");
-  families = run.collect();
-  EXPECT_EQ(measured(families), 4);
-  EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "busy"),
-            actual("pg_table_size", "busy"));
+  poll_measuring(4);
 
   // Rows an open transaction is writing reach the statistics only when it ends: while it is
   // open, the table is measured at every size measurement and serves its growing size.
   SqlSession writer(db.name());
   writer.exec("BEGIN");
   writer.exec("INSERT INTO busy SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g");
-  families = run.collect();
-  EXPECT_EQ(measured(families), 5);
-  EXPECT_EQ(served(families, "pg_stat_user_tables_table_size_bytes", "busy"),
-            actual("pg_table_size", "busy"));
+  poll_measuring(5);
   writer.exec("ROLLBACK");
 
   // An index on the quiet table writes none of its rows, but changes the catalogs: every table
